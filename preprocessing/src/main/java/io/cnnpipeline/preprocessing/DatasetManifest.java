@@ -1,0 +1,30 @@
+package io.cnnpipeline.preprocessing;
+
+import java.util.Map;
+
+/**
+ * {@code _manifest.json} of a dataset directory, written last when a dataset is published.
+ *
+ * @param schemaVersion {@link ShardSchema#VERSION} of the shards
+ * @param createdAt     ISO-8601 instant
+ * @param inputs        split → input URI
+ * @param inputCount    input files seen (all splits)
+ * @param written       rows written to shards (all splits)
+ * @param quarantined   inputs rejected, listed in {@code quarantine/}
+ * @param splits        per split: rows written, inputs quarantined and rows per class
+ * @param channels      1 or 3
+ * @param shortSide     stored short side in pixels, 0 if sizes were kept
+ * @param codec         storage codec id
+ * @param shardBytes    total bytes of the shard files
+ * @param config        the ingest configuration
+ * @param provenance    versions, user and host that produced the dataset
+ */
+public record DatasetManifest(int schemaVersion, String createdAt, Map<String, String> inputs, long inputCount,
+                              long written, long quarantined, Map<String, SplitCounts> splits, int channels,
+                              int shortSide, String codec, long shardBytes, IngestConfig config,
+                              Map<String, String> provenance) {
+
+    /** Counts of one split. */
+    public record SplitCounts(long written, long quarantined, Map<String, Long> perClass) {
+    }
+}

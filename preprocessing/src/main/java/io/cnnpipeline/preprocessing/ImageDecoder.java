@@ -1,0 +1,161 @@
+package io.cnnpipeline.preprocessing;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes encoded image bytes (JPEG, PNG, GIF first frame, BMP, TIFF, WebP — whatever ImageIO plus the TwelveMonkeys
+ * plugins on the classpath read) into an 8-bit {@link UInt8Image} with 1 (luma) or 3 (RGB) channels.
+ *
+ * <p>Conversions, stated once: alpha is composited on a white background; 16-bit samples keep their high byte;
+ * palette and CMYK images go through the colour model to sRGB; grey images are read as stored (no gamma change);
+ * RGB to luma uses ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B). The image size is read from the header first
+ * and images above {@code maxPixels} are rejected before any pixel is decoded (decompression bombs).
+ *
+ * <p>Executor-safe: stateless apart from its two settings.
+ */
+public final class ImageDecoder implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    static {
+        ImageIO.setUseCache(false);
+        ImageIO.scanForPlugins();
+    }
+
+    private final int channels;
+    private final long maxPixels;
+
+    /**
+     * @param channels  1 (luma) or 3 (RGB) output channels
+     * @param maxPixels largest width × height accepted, in pixels
+     */
+    public ImageDecoder(int channels, long maxPixels) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("Cannot create decoder: channels must be 1 or 3 (got " + channels + ")");
+        }
+        if (maxPixels <= 0) {
+            throw new IllegalArgumentException("Cannot create decoder: maxPixels must be positive (got " + maxPixels + ")");
+        }
+        this.channels = channels;
+        this.maxPixels = maxPixels;
+    }
+
+    /**
+     * Decodes one image.
+     *
+     * @param bytes the encoded file content
+     * @return the image, HWC uint8, {@link #channels()} channels
+     * @throws ImageDecodeException with reason {@code empty-file}, {@code unsupported-format}, {@code too-many-pixels}
+     *                              or {@code corrupt}
+     */
+    public UInt8Image decode(byte[] bytes) throws ImageDecodeException {
+        if (bytes == null || bytes.length == 0) {
+            throw new ImageDecodeException("empty-file", "file has 0 bytes");
+        }
+        BufferedImage image;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new ImageDecodeException("unsupported-format", "no image reader recognises the content");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > maxPixels) {
+                    throw new ImageDecodeException("too-many-pixels", reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + " = " + pixels + " pixels exceeds the limit of " + maxPixels);
+                }
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            throw new ImageDecodeException("corrupt", String.valueOf(e.getMessage()), e);
+        }
+        if (image == null) {
+            throw new ImageDecodeException("corrupt", "reader returned no image");
+        }
+        try {
+            return toUInt8(image, channels);
+        } catch (RuntimeException e) {
+            throw new ImageDecodeException("corrupt", "cannot convert pixels: " + e.getMessage(), e);
+        }
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    /** Converts any BufferedImage to an 8-bit image with the given channel count (see class doc for the rules). */
+    static UInt8Image toUInt8(BufferedImage image, int channels) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        Raster raster = image.getRaster();
+        int bands = raster.getNumBands();
+        boolean indexed = image.getColorModel() instanceof java.awt.image.IndexColorModel;
+        byte[] out = new byte[w * h * channels];
+        if (!indexed && (bands == 1 || bands == 2)) {
+            // Grey (+ alpha): read samples as stored, keep the high byte of 16-bit samples.
+            int shift = Math.max(0, raster.getSampleModel().getSampleSize(0) - 8);
+            int alphaShift = bands == 2 ? Math.max(0, raster.getSampleModel().getSampleSize(1) - 8) : 0;
+            int[] row = new int[w * bands];
+            for (int y = 0; y < h; y++) {
+                raster.getPixels(0, y, w, 1, row);
+                for (int x = 0; x < w; x++) {
+                    int v = row[x * bands] >>> shift;
+                    if (bands == 2) {
+                        int a = row[x * bands + 1] >>> alphaShift;
+                        v = composite(v, a);
+                    }
+                    int o = (y * w + x) * channels;
+                    for (int c = 0; c < channels; c++) {
+                        out[o + c] = (byte) v;
+                    }
+                }
+            }
+            return new UInt8Image(w, h, channels, out);
+        }
+        int[] argb = new int[w];
+        for (int y = 0; y < h; y++) {
+            image.getRGB(0, y, w, 1, argb, 0, w);
+            for (int x = 0; x < w; x++) {
+                int p = argb[x];
+                int a = p >>> 24;
+                int r = composite((p >> 16) & 0xFF, a);
+                int g = composite((p >> 8) & 0xFF, a);
+                int b = composite(p & 0xFF, a);
+                int o = (y * w + x) * channels;
+                if (channels == 3) {
+                    out[o] = (byte) r;
+                    out[o + 1] = (byte) g;
+                    out[o + 2] = (byte) b;
+                } else {
+                    out[o] = (byte) luma(r, g, b);
+                }
+            }
+        }
+        return new UInt8Image(w, h, channels, out);
+    }
+
+    /** Composites an 8-bit value with 8-bit alpha over white. */
+    private static int composite(int v, int alpha) {
+        if (alpha == 255) {
+            return v;
+        }
+        return (v * alpha + 255 * (255 - alpha) + 127) / 255;
+    }
+
+    /** ITU-R BT.601 luma of 8-bit RGB, rounded. */
+    static int luma(int r, int g, int b) {
+        return (299 * r + 587 * g + 114 * b + 500) / 1000;
+    }
+}

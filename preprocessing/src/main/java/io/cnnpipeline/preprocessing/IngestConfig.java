@@ -1,0 +1,60 @@
+package io.cnnpipeline.preprocessing;
+
+import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of the ingest job ({@code preprocess.*} in the pipeline configuration). Immutable; validated on
+ * construction, with errors naming the configuration key.
+ *
+ * @param inputs             split name ({@code train}, {@code test}) → URI of a class-per-folder root
+ *                           ({@code <root>/<class>/<image>}); {@code train} is required and defines the classes
+ * @param output             URI of the dataset directory to create
+ * @param shortSide          resize so the short side is this many pixels; 0 keeps the original size
+ * @param channels           1 (luma) or 3 (RGB)
+ * @param codec              how shard rows store pixels
+ * @param jpegQuality        JPEG quality 1..100 when {@code codec} is jpeg
+ * @param maxPixels          images with more pixels (width × height, read from the header) are quarantined
+ * @param maxRecordsPerFile  rows per Parquet shard file
+ * @param rowGroupBytes      Parquet row-group size in bytes
+ * @param validationFraction fraction of the train input moved to the validation split, by a hash of (seed, key)
+ * @param overwrite          replace an existing output (true) or fail before any work (false)
+ * @param seed               root seed of the split assignment
+ * @param extensions         file extensions (lower case, no dot) that count as inputs; others are ignored
+ */
+public record IngestConfig(Map<String, String> inputs, String output, int shortSide, int channels, ShardCodec codec,
+                           int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
+                           double validationFraction, boolean overwrite, long seed, List<String> extensions)
+        implements Serializable {
+
+    public IngestConfig {
+        require(inputs != null && inputs.containsKey(ShardSchema.TRAIN), "preprocess.inputs.train",
+                "a train input is required", inputs);
+        for (Map.Entry<String, String> e : inputs.entrySet()) {
+            require(e.getKey().equals(ShardSchema.TRAIN) || e.getKey().equals(ShardSchema.TEST),
+                    "preprocess.inputs." + e.getKey(), "input splits are train and test", e.getKey());
+            require(e.getValue() != null && !e.getValue().isBlank(), "preprocess.inputs." + e.getKey(),
+                    "must be a path or URI", e.getValue());
+        }
+        inputs = new LinkedHashMap<>(inputs);
+        require(output != null && !output.isBlank(), "preprocess.output", "must be a path or URI", output);
+        require(shortSide >= 0, "preprocess.short-side", "must be >= 0 (0 keeps the size)", shortSide);
+        require(channels == 1 || channels == 3, "preprocess.channels", "must be 1 or 3", channels);
+        require(codec != null, "preprocess.codec", "must be png, jpeg or raw", codec);
+        require(jpegQuality >= 1 && jpegQuality <= 100, "preprocess.jpeg-quality", "must be in 1..100", jpegQuality);
+        require(maxPixels > 0, "preprocess.max-pixels", "must be positive", maxPixels);
+        require(maxRecordsPerFile > 0, "preprocess.max-records-per-file", "must be positive", maxRecordsPerFile);
+        require(rowGroupBytes >= 1 << 20, "preprocess.row-group-bytes", "must be at least 1 MiB", rowGroupBytes);
+        require(validationFraction >= 0 && validationFraction < 1, "preprocess.validation-fraction",
+                "must be in [0, 1)", validationFraction);
+        require(extensions != null && !extensions.isEmpty(), "preprocess.extensions", "must list at least one", extensions);
+        for (String ext : extensions) {
+            require(ext.matches("[a-z0-9]+"), "preprocess.extensions", "must be lower-case extensions without dots", ext);
+        }
+        extensions = List.copyOf(extensions);
+    }
+}

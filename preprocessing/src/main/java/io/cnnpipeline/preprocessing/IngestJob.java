@@ -1,0 +1,361 @@
+package io.cnnpipeline.preprocessing;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest Spark job: image files in class-per-folder layout on any Hadoop filesystem → a dataset directory of
+ * Parquet shards ({@link ShardSchema}), {@code classes.json}, {@code stats.json}, a quarantine table and
+ * {@code _manifest.json}.
+ *
+ * <p>Files are read with Spark's {@code binaryFile} source (partitions packed by bytes, so many small files do not
+ * make many tasks), decoded, resized and encoded on the executors; nothing but counts and statistics reaches the
+ * driver. Every input is either written or quarantined with its reason, and the job checks
+ * {@code inputs = written + quarantined} against the shards it wrote before publishing. The dataset is written into a
+ * hidden staging directory and published by one rename, so a failed or killed job leaves nothing that reads as a
+ * dataset. Split assignment (train/validation) is a hash of (seed, key): the same in any partitioning.
+ *
+ * <p>Driver-side entry point.
+ */
+public final class IngestJob {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
+    /** Columns of the intermediate table: the shard row plus the outcome. */
+    private static final String REASON = "reason";
+    private static final String EXCEPTION_CLASS = "exception_class";
+    private static final String MESSAGE = "message";
+    private static final String SIZE_BYTES = "size_bytes";
+    private static final String MOMENTS = "moments";
+
+    static final StructType PROCESSED_SCHEMA;
+
+    static {
+        List<StructField> fields = new ArrayList<>();
+        for (ShardSchema.Field f : ShardSchema.FIELDS) {
+            fields.add(DataTypes.createStructField(f.name(), f.type(), true));
+        }
+        fields.add(DataTypes.createStructField(REASON, DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField(EXCEPTION_CLASS, DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField(MESSAGE, DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField(SIZE_BYTES, DataTypes.LongType, false));
+        fields.add(DataTypes.createStructField(MOMENTS, DataTypes.createArrayType(DataTypes.LongType), true));
+        PROCESSED_SCHEMA = new StructType(fields.toArray(new StructField[0]));
+    }
+
+    private IngestJob() {
+    }
+
+    /**
+     * Runs the job.
+     *
+     * @throws IllegalStateException if the output exists and overwrite is off, the train input has no class folders,
+     *                               or the accounting identity does not hold
+     * @throws UncheckedIOException  on filesystem errors
+     */
+    public static IngestResult run(SparkSession spark, IngestConfig config) {
+        long start = System.nanoTime();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        FileSystem outFs = HadoopFiles.fs(config.output(), hadoop);
+        Path output = outFs.makeQualified(new Path(config.output()));
+        if (HadoopFiles.exists(outFs, output) && !config.overwrite()) {
+            throw new IllegalStateException("Cannot write dataset " + output
+                    + ": it already exists (set preprocess.overwrite = true to replace it)");
+        }
+        Map<String, String> roots = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : config.inputs().entrySet()) {
+            FileSystem fs = HadoopFiles.fs(e.getValue(), hadoop);
+            Path root = fs.makeQualified(new Path(e.getValue()));
+            if (!HadoopFiles.exists(fs, root)) {
+                throw new IllegalStateException("Cannot read preprocess.inputs." + e.getKey() + ": " + root
+                        + " does not exist");
+            }
+            roots.put(e.getKey(), root.toString());
+        }
+        List<String> classes = listClasses(roots.get(ShardSchema.TRAIN), hadoop);
+        LOG.info("preprocess: {} classes under {}", classes.size(), roots.get(ShardSchema.TRAIN));
+
+        Dataset<Row> files = null;
+        for (Map.Entry<String, String> e : roots.entrySet()) {
+            Dataset<Row> df = spark.read().format("binaryFile")
+                    .option("pathGlobFilter", extensionGlob(config.extensions()))
+                    .option("recursiveFileLookup", "true")
+                    .load(e.getValue())
+                    .select(col("path"), col("length"), col("content"))
+                    .withColumn("input_split", lit(e.getKey()));
+            files = files == null ? df : files.union(df);
+        }
+
+        JavaRDD<Row> processed = files.javaRDD().mapPartitions(new DecodePartition(config, roots, classes));
+        Dataset<Row> all = spark.createDataFrame(processed, PROCESSED_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
+        Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
+        try {
+            Column ok = col(REASON).isNull();
+            all.filter(col(REASON).isNotNull())
+                    .select(col(ShardSchema.SOURCE.name()).as("source"), col(ShardSchema.SPLIT.name()).as("split"),
+                            col(REASON).as("reason"), col(EXCEPTION_CLASS), col(MESSAGE), col(SIZE_BYTES))
+                    .write().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString());
+
+            // Counts per (split, class, outcome): small, collected to the driver.
+            Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
+            Map<String, Long> quarantinedPerSplit = new TreeMap<>();
+            long inputs = 0;
+            for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
+                    .count().collectAsList()) {
+                String split = r.getString(0);
+                long n = r.getLong(3);
+                inputs += n;
+                if (r.getBoolean(2)) {
+                    writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
+                } else {
+                    quarantinedPerSplit.merge(split, n, Long::sum);
+                }
+            }
+
+            Map<String, DatasetManifest.SplitCounts> splits = new LinkedHashMap<>();
+            long written = 0;
+            long quarantined = 0;
+            for (String split : List.of(ShardSchema.TRAIN, ShardSchema.VALIDATION, ShardSchema.TEST)) {
+                Map<String, Long> perClass = writtenPerClass.getOrDefault(split, Map.of());
+                long expected = perClass.values().stream().mapToLong(Long::longValue).sum();
+                long q = quarantinedPerSplit.getOrDefault(split, 0L);
+                if (expected == 0 && q == 0 && !config.inputs().containsKey(split)) {
+                    continue;
+                }
+                Path shardDir = new Path(new Path(staging, ShardSchema.SHARDS_DIR), split);
+                all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)))
+                        .select(ShardSchema.FIELDS.stream().map(f -> col(f.name())).toArray(Column[]::new))
+                        .write()
+                        .option("maxRecordsPerFile", config.maxRecordsPerFile())
+                        .option("parquet.block.size", config.rowGroupBytes())
+                        .option("compression", "zstd")
+                        .parquet(shardDir.toString());
+                long readBack = spark.read().parquet(shardDir.toString()).count();
+                if (readBack != expected) {
+                    throw new IllegalStateException("Cannot publish dataset " + output + ": split " + split
+                            + " has " + readBack + " rows in its shards but " + expected + " were decoded");
+                }
+                splits.put(split, new DatasetManifest.SplitCounts(readBack, q, perClass));
+                written += readBack;
+                quarantined += q;
+            }
+            long quarantineRows = spark.read().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString()).count();
+            if (inputs != written + quarantined || quarantineRows != quarantined) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "Cannot publish dataset %s: inputs %d != "
+                        + "written %d + quarantined %d (quarantine table has %d rows)", output, inputs, written,
+                        quarantined, quarantineRows));
+            }
+
+            DatasetStats stats = trainStats(all, config.channels(), writtenPerClass.getOrDefault(ShardSchema.TRAIN, Map.of()));
+            FileSystem stagingFs = staging.getFileSystem(hadoop);
+            long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
+            DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
+                    config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
+                    config.codec().id(), shardBytes, config, provenance(spark));
+            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.CLASSES), Json.toBytes(classes));
+            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.STATS), Json.toBytes(stats));
+            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.MANIFEST), Json.toBytes(manifest));
+            HadoopFiles.publishDirectory(outFs, staging, output, config.overwrite());
+            IngestResult result = new IngestResult(output.toString(), manifest, classes, stats,
+                    (System.nanoTime() - start) / 1e9);
+            LOG.info(result.summary());
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write dataset " + output + ": " + e.getMessage(), e);
+        } finally {
+            all.unpersist();
+            HadoopFiles.deleteQuietly(outFs, staging);
+        }
+    }
+
+    /** Sorted names of the class folders directly under {@code root} (hidden and {@code _} folders skipped). */
+    static List<String> listClasses(String root, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(root, hadoop);
+        List<String> names = new ArrayList<>();
+        try {
+            for (FileStatus st : fs.listStatus(new Path(root))) {
+                String name = st.getPath().getName();
+                if (st.isDirectory() && !name.startsWith(".") && !name.startsWith("_")) {
+                    names.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list classes under " + root + ": " + e.getMessage(), e);
+        }
+        if (names.isEmpty()) {
+            throw new IllegalStateException("Cannot read preprocess.inputs.train: " + root
+                    + " has no class folders (expected <root>/<class>/<image>)");
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** A Hadoop glob matching the extensions in lower and upper case, e.g. {@code *.{png,PNG,jpg,JPG}}. */
+    static String extensionGlob(List<String> extensions) {
+        List<String> variants = new ArrayList<>();
+        for (String ext : extensions) {
+            variants.add(ext);
+            variants.add(ext.toUpperCase(Locale.ROOT));
+        }
+        return "*.{" + String.join(",", variants) + "}";
+    }
+
+    private static DatasetStats trainStats(Dataset<Row> all, int channels, Map<String, Long> classCounts) {
+        Dataset<Row> train = all.filter(col(REASON).isNull().and(col(ShardSchema.SPLIT.name()).equalTo(ShardSchema.TRAIN)));
+        long[] zero = new long[PixelMoments.length(channels)];
+        long[] moments = train.select(col(MOMENTS)).javaRDD()
+                .map(r -> {
+                    List<Long> list = r.getList(0);
+                    long[] m = new long[list.size()];
+                    for (int i = 0; i < m.length; i++) {
+                        m[i] = list.get(i);
+                    }
+                    return m;
+                })
+                .fold(zero, (a, b) -> PixelMoments.add(a.clone(), b));
+        Map<String, Long> sizes = new TreeMap<>();
+        for (Row r : train.groupBy(concat(col(ShardSchema.WIDTH.name()), lit("x"), col(ShardSchema.HEIGHT.name())))
+                .count().collectAsList()) {
+            sizes.put(r.getString(0), r.getLong(1));
+        }
+        long images = classCounts.values().stream().mapToLong(Long::longValue).sum();
+        return DatasetStats.fromMoments(moments, channels, images, new TreeMap<>(classCounts), sizes);
+    }
+
+    private static Map<String, String> provenance(SparkSession spark) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("sparkVersion", spark.version());
+        p.put("javaVersion", System.getProperty("java.version"));
+        p.put("user", System.getProperty("user.name"));
+        try {
+            p.put("host", InetAddress.getLocalHost().getHostName());
+        } catch (IOException e) {
+            p.put("host", "unknown");
+        }
+        p.put("applicationId", spark.sparkContext().applicationId());
+        p.put("projectVersion", BuildInfo.version());
+        p.put("gitCommit", BuildInfo.gitCommit());
+        return p;
+    }
+
+    /**
+     * Executor side: decodes, resizes and encodes one partition of {@code binaryFile} rows
+     * ({@code path, length, content, input_split}) into processed rows; failures become quarantine rows.
+     */
+    static final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+
+        private final IngestConfig config;
+        private final Map<String, String> roots;
+        private final Map<String, Integer> classIndex;
+
+        DecodePartition(IngestConfig config, Map<String, String> roots, List<String> classes) {
+            this.config = config;
+            this.roots = new HashMap<>(roots);
+            this.classIndex = new HashMap<>();
+            for (int i = 0; i < classes.size(); i++) {
+                classIndex.put(classes.get(i), i);
+            }
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            ImageDecoder decoder = new ImageDecoder(config.channels(), config.maxPixels());
+            ImageEncoder encoder = new ImageEncoder(config.codec(), config.jpegQuality());
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    return process(rows.next(), decoder, encoder);
+                }
+            };
+        }
+
+        Row process(Row file, ImageDecoder decoder, ImageEncoder encoder) {
+            String path = file.getString(0);
+            long size = file.getLong(1);
+            byte[] content = (byte[]) file.get(2);
+            String inputSplit = file.getString(3);
+            String root = roots.get(inputSplit);
+            String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
+            String key = inputSplit + "/" + relative;
+            int slash = relative.indexOf('/');
+            String className = slash > 0 ? relative.substring(0, slash) : "";
+            String split = inputSplit;
+            if (split.equals(ShardSchema.TRAIN) && config.validationFraction() > 0
+                    && RandomStreams.unitInterval(config.seed(), RandomStreams.SPLIT, key) < config.validationFraction()) {
+                split = ShardSchema.VALIDATION;
+            }
+            if (slash <= 0) {
+                return quarantine(key, split, className, path, size, "no-class-folder",
+                        null, "file is not inside a class folder of " + root);
+            }
+            Integer label = classIndex.get(className);
+            if (label == null) {
+                return quarantine(key, split, className, path, size, "unknown-class", null,
+                        "class folder '" + className + "' does not exist in the train input");
+            }
+            try {
+                UInt8Image image = decoder.decode(content);
+                if (config.shortSide() > 0) {
+                    image = Resize.shortSide(image, config.shortSide());
+                }
+                byte[] encoded = encoder.encode(image);
+                Object moments = null;
+                if (split.equals(ShardSchema.TRAIN)) {
+                    moments = Arrays.stream(PixelMoments.of(image)).boxed().toArray(Long[]::new);
+                }
+                return RowFactory.create(key, split, label, className, image.height(), image.width(),
+                        image.channels(), config.codec().id(), encoded, path,
+                        null, null, null, size, moments == null ? null : Arrays.asList((Long[]) moments));
+            } catch (ImageDecodeException e) {
+                return quarantine(key, split, className, path, size, e.reason(), e.exceptionClass(), e.getMessage());
+            } catch (RuntimeException e) {
+                return quarantine(key, split, className, path, size, "processing-failed", e.getClass().getName(),
+                        String.valueOf(e.getMessage()));
+            }
+        }
+
+        private static Row quarantine(String key, String split, String className, String path, long size,
+                                      String reason, String exceptionClass, String message) {
+            return RowFactory.create(key, split, null, className, null, null, null, null, null, path,
+                    reason, exceptionClass, message, size, null);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.cnnpipeline.preprocessing;
+
+import java.util.List;
+
+/**
+ * What an ingest run produced.
+ *
+ * @param output   URI of the published dataset directory
+ * @param manifest its manifest
+ * @param classes  class names, index = label
+ * @param stats    training-set statistics
+ * @param seconds  wall time of the job
+ */
+public record IngestResult(String output, DatasetManifest manifest, List<String> classes, DatasetStats stats,
+                           double seconds) {
+
+    /** One line for logs: the accounting identity and throughput. */
+    public String summary() {
+        return String.format("preprocess: inputs %d = written %d + quarantined %d; %d classes; %.1f s (%.0f images/s)",
+                manifest.inputCount(), manifest.written(), manifest.quarantined(), classes.size(), seconds,
+                manifest.inputCount() / Math.max(seconds, 1e-9));
+    }
+}

@@ -1,0 +1,114 @@
+package io.cnnpipeline.training;
+
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Network definitions built for a dataset's input size, channels and classes. Inputs are NCHW float32
+ * (normalized per channel); outputs are softmax class probabilities trained with multi-class cross-entropy.
+ * Layers are named.
+ *
+ * <ul>
+ *   <li>{@code lenet} — LeNet-5 as in DL4J's examples (LeCun et al. 1998, with ReLU and max pooling): conv 5×5×20,
+ *       max-pool 2, conv 5×5×50, max-pool 2, dense 500, softmax. 431,080 parameters on 28×28×1 with 10 classes.</li>
+ *   <li>{@code small-cnn} — VGG-style stacks of 3×3 convolutions with batch norm (Simonyan &amp; Zisserman 2014,
+ *       Ioffe &amp; Szegedy 2015): [conv3×3×32, BN, ReLU]×2, max-pool, [conv3×3×64, BN, ReLU]×2, max-pool, dense 256
+ *       with dropout 0.5, softmax.</li>
+ * </ul>
+ */
+public final class Networks {
+    private Networks() {
+    }
+
+    /**
+     * Builds the configuration of a named network.
+     *
+     * @param config   training settings (network name, updater, learning rate, weight decay, seed)
+     * @param height   input height in pixels
+     * @param width    input width in pixels
+     * @param channels input channels (1 or 3)
+     * @param classes  number of output classes
+     * @throws IllegalArgumentException for an unknown network name
+     */
+    public static MultiLayerConfiguration build(TrainingConfig config, int height, int width, int channels,
+                                                int classes) {
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
+                .seed(config.seed())
+                .updater(updater(config))
+                .weightInit(WeightInit.RELU);
+        if (config.weightDecay() > 0) {
+            base.l2(config.weightDecay());
+        }
+        switch (config.network()) {
+            case "lenet":
+                return base.list()
+                        .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(20).stride(1, 1)
+                                .activation(Activation.RELU).build())
+                        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1")
+                                .kernelSize(2, 2).stride(2, 2).build())
+                        .layer(new ConvolutionLayer.Builder(5, 5).name("conv2").nOut(50).stride(1, 1)
+                                .activation(Activation.RELU).build())
+                        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool2")
+                                .kernelSize(2, 2).stride(2, 2).build())
+                        .layer(new DenseLayer.Builder().name("fc1").nOut(500).activation(Activation.RELU).build())
+                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output")
+                                .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
+                        .setInputType(InputType.convolutional(height, width, channels))
+                        .build();
+            case "small-cnn":
+                return base.convolutionMode(ConvolutionMode.Same).list()
+                        .layer(conv("conv1_1", 32)).layer(bn("bn1_1"))
+                        .layer(conv("conv1_2", 32)).layer(bn("bn1_2"))
+                        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1")
+                                .kernelSize(2, 2).stride(2, 2).build())
+                        .layer(conv("conv2_1", 64)).layer(bn("bn2_1"))
+                        .layer(conv("conv2_2", 64)).layer(bn("bn2_2"))
+                        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool2")
+                                .kernelSize(2, 2).stride(2, 2).build())
+                        .layer(new DenseLayer.Builder().name("fc1").nOut(256).activation(Activation.RELU)
+                                .dropOut(0.5).build())
+                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output")
+                                .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
+                        .setInputType(InputType.convolutional(height, width, channels))
+                        .build();
+            default:
+                throw new IllegalArgumentException("Cannot build network: unknown name " + config.network());
+        }
+    }
+
+    private static ConvolutionLayer conv(String name, int filters) {
+        return new ConvolutionLayer.Builder(3, 3).name(name).nOut(filters).stride(1, 1)
+                .activation(Activation.IDENTITY).hasBias(false).build();
+    }
+
+    private static BatchNormalization bn(String name) {
+        return new BatchNormalization.Builder().name(name).activation(Activation.RELU).build();
+    }
+
+    static IUpdater updater(TrainingConfig config) {
+        switch (config.updater()) {
+            case "sgd":
+                return new Sgd(config.learningRate());
+            case "nesterov":
+                return new Nesterovs(config.learningRate(), config.momentum());
+            case "adam":
+                return new Adam(config.learningRate());
+            default:
+                throw new IllegalArgumentException("Cannot build updater: unknown name " + config.updater());
+        }
+    }
+}

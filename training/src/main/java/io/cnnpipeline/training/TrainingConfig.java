@@ -1,0 +1,69 @@
+package io.cnnpipeline.training;
+
+import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
+
+import io.cnnpipeline.preprocessing.Augmentation;
+import java.io.Serializable;
+import java.util.Set;
+
+/**
+ * Settings of the training job ({@code train.*} in the pipeline configuration). Immutable; validated on
+ * construction, with errors naming the configuration key.
+ *
+ * @param dataset             URI of the dataset directory written by the preprocess stage
+ * @param runsDir             URI of the directory that holds run directories
+ * @param runId               name of this run's directory under {@code runsDir}
+ * @param network             {@code lenet} or {@code small-cnn} (see {@link Networks})
+ * @param epochs              passes over the training split
+ * @param workers             parameter-averaging workers; 0 = Spark's default parallelism
+ * @param batchSizePerWorker  minibatch size on each worker (global minibatch = workers × this)
+ * @param averagingFrequency  minibatches each worker fits between parameter averagings
+ * @param prefetchBatches     minibatches each worker prefetches asynchronously (0 = off)
+ * @param rddTrainingApproach {@code direct} (minibatches kept in Spark memory) or {@code export} (written to a
+ *                            directory inside the run and deleted after each epoch)
+ * @param updater             {@code sgd}, {@code nesterov} or {@code adam}
+ * @param learningRate        learning rate
+ * @param momentum            momentum for nesterov
+ * @param weightDecay         L2 weight decay coefficient (0 = off)
+ * @param augmentation        online augmentation; its crop size is the network's input size
+ * @param trainAccuracySample records of the training split evaluated (centre crop) each epoch for train accuracy;
+ *                            0 = skip
+ * @param collectTrainingStats record Spark training statistics and write {@code training-stats.html}
+ * @param seed                root seed: network initialization, shuffling, augmentation
+ */
+public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
+                             int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
+                             String rddTrainingApproach, String updater, double learningRate, double momentum,
+                             double weightDecay, Augmentation augmentation, int trainAccuracySample,
+                             boolean collectTrainingStats, long seed) implements Serializable {
+
+    public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
+    public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adam");
+    public static final Set<String> APPROACHES = Set.of("direct", "export");
+
+    public TrainingConfig {
+        require(dataset != null && !dataset.isBlank(), "train.dataset", "must be a path or URI", dataset);
+        require(runsDir != null && !runsDir.isBlank(), "train.runs-dir", "must be a path or URI", runsDir);
+        require(runId != null && runId.matches("[A-Za-z0-9._-]+"), "train.run-id",
+                "must be a non-empty name of letters, digits, '.', '_' or '-'", runId);
+        require(NETWORKS.contains(network), "train.network", "must be one of " + NETWORKS, network);
+        require(epochs >= 1, "train.epochs", "must be >= 1", epochs);
+        require(workers >= 0, "train.workers", "must be >= 0 (0 = Spark default parallelism)", workers);
+        require(batchSizePerWorker >= 1, "train.batch-size-per-worker", "must be >= 1", batchSizePerWorker);
+        require(averagingFrequency >= 1, "train.averaging-frequency", "must be >= 1", averagingFrequency);
+        require(prefetchBatches >= 0, "train.prefetch-batches", "must be >= 0", prefetchBatches);
+        require(APPROACHES.contains(rddTrainingApproach), "train.rdd-training-approach",
+                "must be one of " + APPROACHES, rddTrainingApproach);
+        require(UPDATERS.contains(updater), "train.updater", "must be one of " + UPDATERS, updater);
+        require(learningRate > 0 && Double.isFinite(learningRate), "train.learning-rate", "must be > 0", learningRate);
+        require(momentum >= 0 && momentum < 1, "train.momentum", "must be in [0, 1)", momentum);
+        require(weightDecay >= 0, "train.weight-decay", "must be >= 0", weightDecay);
+        require(augmentation != null, "train.augmentation", "is required", null);
+        require(trainAccuracySample >= 0, "train.train-accuracy-sample", "must be >= 0", trainAccuracySample);
+    }
+
+    /** The network's input side in pixels (the augmentation's crop size). */
+    public int inputSize() {
+        return augmentation.cropSize();
+    }
+}

@@ -1,0 +1,221 @@
+package io.cnnpipeline.training;
+
+import io.cnnpipeline.preprocessing.BuildInfo;
+import io.cnnpipeline.preprocessing.DatasetDirectory;
+import io.cnnpipeline.preprocessing.HadoopFiles;
+import io.cnnpipeline.preprocessing.Json;
+import io.cnnpipeline.preprocessing.Normalizer;
+import io.cnnpipeline.preprocessing.RandomStreams;
+import io.cnnpipeline.preprocessing.ShardSchema;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.stats.StatsUtils;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training Spark job: reads a dataset directory, trains a network data-parallel with dl4j-spark's parameter
+ * averaging ({@link ParameterAveragingTrainingMaster}) on online-augmented minibatches built on the executors, and
+ * writes a run directory {@code <runs-dir>/<run-id>/}:
+ * <ul>
+ *   <li>{@code config.resolved.conf} — the configuration the run used (as given by the caller);</li>
+ *   <li>{@code provenance.json} — seed, dataset manifest hash, versions, start time;</li>
+ *   <li>{@code metrics.jsonl} — one {@link EpochMetrics} per line, rewritten atomically after every epoch;</li>
+ *   <li>{@code model.zip} (DL4J {@code ModelSerializer}, with updater state) and {@code model-meta.json};</li>
+ *   <li>{@code training-stats.html} — dl4j-spark's timeline, when {@code collectTrainingStats} is on.</li>
+ * </ul>
+ * With the {@code export} approach, minibatches are exported under the run directory and deleted after each epoch;
+ * nothing is left in {@code /tmp}. Driver-side entry point.
+ */
+public final class TrainingJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+
+    private TrainingJob() {
+    }
+
+    /**
+     * Runs the training.
+     *
+     * @param resolvedConfig text written to {@code config.resolved.conf} (may be empty)
+     * @throws IllegalStateException if the run directory already exists or the dataset cannot be used
+     */
+    public static TrainResult run(SparkSession spark, TrainingConfig config, String resolvedConfig) {
+        long start = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
+        FileSystem fs = HadoopFiles.fs(config.runsDir(), hadoop);
+        Path runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
+        if (HadoopFiles.exists(fs, runDir)) {
+            throw new IllegalStateException("Cannot create run directory " + runDir
+                    + ": it already exists (choose another train.run-id)");
+        }
+        try {
+            fs.mkdirs(runDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create run directory " + runDir, e);
+        }
+        HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resolved.conf"),
+                resolvedConfig.getBytes(StandardCharsets.UTF_8));
+        HadoopFiles.writeAtomically(fs, new Path(runDir, "provenance.json"),
+                Json.toBytes(provenance(spark, config, dataset)));
+
+        int channels = dataset.stats().channels();
+        int classes = dataset.classes().size();
+        int size = config.inputSize();
+        Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
+        int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
+
+        MultiLayerNetwork net = new MultiLayerNetwork(Networks.build(config, size, size, channels, classes));
+        net.init();
+        LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, averaging every {}",
+                config.network(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
+                workers, config.batchSizePerWorker(), config.averagingFrequency());
+
+        Path exportDir = new Path(runDir, ".export");
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers,
+                config.batchSizePerWorker())
+                .batchSizePerWorker(config.batchSizePerWorker())
+                .averagingFrequency(config.averagingFrequency())
+                .workerPrefetchNumBatches(config.prefetchBatches())
+                .rddTrainingApproach("export".equals(config.rddTrainingApproach())
+                        ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
+                .exportDirectory(exportDir.toString())
+                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
+                .rngSeed(config.seed())
+                .collectTrainingStats(config.collectTrainingStats())
+                .build();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, master);
+        sparkNet.setCollectTrainingStats(config.collectTrainingStats());
+
+        Dataset<Row> train = dataset.shards(spark, ShardSchema.TRAIN);
+        long trainCount = dataset.count(ShardSchema.TRAIN);
+        JavaRDD<DataSet> trainSample = null;
+        if (config.trainAccuracySample() > 0) {
+            double fraction = Math.min(1.0, (double) config.trainAccuracySample() / trainCount);
+            long seed = config.seed();
+            Dataset<Row> sample = train.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
+                    RandomStreams.unitInterval(seed, RandomStreams.SHUFFLE, r.<String>getAs(ShardSchema.KEY.name()))
+                            < fraction);
+            trainSample = Minibatches.centreCrop(sample, size, normalizer, classes, config.batchSizePerWorker());
+        }
+        JavaRDD<DataSet> validation = dataset.hasSplit(ShardSchema.VALIDATION)
+                ? Minibatches.centreCrop(dataset.shards(spark, ShardSchema.VALIDATION), size, normalizer, classes,
+                config.batchSizePerWorker())
+                : null;
+
+        List<EpochMetrics> metrics = new ArrayList<>();
+        try {
+            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                JavaRDD<DataSet> minibatches = Minibatches.training(train, config.augmentation(), normalizer,
+                        classes, config.batchSizePerWorker(), config.seed(), epoch, workers);
+                long t0 = System.nanoTime();
+                sparkNet.fit(minibatches);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                minibatches.unpersist(false);
+                HadoopFiles.deleteQuietly(fs, exportDir);
+                double loss = sparkNet.getScore();
+                Double trainAcc = trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
+                Double valAcc = validation == null ? null : sparkNet.evaluate(validation).accuracy();
+                EpochMetrics m = new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds,
+                        trainCount / seconds, config.learningRate());
+                metrics.add(m);
+                LOG.info("train: {}", m.summary(config.epochs()));
+                writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("Cannot continue training: loss is " + loss + " after epoch "
+                            + epoch + " (lower train.learning-rate?)");
+                }
+            }
+        } finally {
+            HadoopFiles.deleteQuietly(fs, exportDir);
+        }
+
+        Path modelPath = new Path(runDir, ModelMeta.MODEL_FILE);
+        HadoopFiles.writeAtomically(fs, modelPath, modelBytes(sparkNet.getNetwork()));
+        ModelMeta meta = new ModelMeta(config.network(), dataset.classes(), size, size, channels,
+                dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
+        HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
+        if (config.collectTrainingStats()) {
+            writeStatsHtml(sparkNet.getSparkTrainingStats(), fs, new Path(runDir, "training-stats.html"), jsc);
+        }
+        TrainResult result = new TrainResult(runDir.toString(), modelPath.toString(), List.copyOf(metrics),
+                (System.nanoTime() - start) / 1e9);
+        LOG.info("train: model written to {}", modelPath);
+        return result;
+    }
+
+    static byte[] modelBytes(MultiLayerNetwork net) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ModelSerializer.writeModel(net, out, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot serialize model", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeMetrics(FileSystem fs, Path path, List<EpochMetrics> metrics) {
+        StringBuilder sb = new StringBuilder();
+        for (EpochMetrics m : metrics) {
+            sb.append(Json.MAPPER.copy().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .valueToTree(m).toString()).append('\n');
+        }
+        HadoopFiles.writeAtomically(fs, path, sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void writeStatsHtml(SparkTrainingStats stats, FileSystem fs, Path target, JavaSparkContext jsc) {
+        if (stats == null) {
+            LOG.warn("train: no training statistics were collected");
+            return;
+        }
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            StatsUtils.exportStatsAsHTML(stats, out);
+            HadoopFiles.writeAtomically(fs, target, out.toByteArray());
+        } catch (Exception e) {
+            LOG.warn("train: cannot write training statistics: {}", e.toString());
+        }
+    }
+
+    private static Map<String, Object> provenance(SparkSession spark, TrainingConfig config, DatasetDirectory dataset) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("startedAt", Instant.now().toString());
+        p.put("seed", config.seed());
+        p.put("dataset", dataset.uri());
+        p.put("datasetManifestSha256", dataset.manifestSha256());
+        p.put("gitCommit", BuildInfo.gitCommit());
+        p.put("projectVersion", BuildInfo.version());
+        p.put("sparkVersion", spark.version());
+        p.put("sparkMaster", spark.sparkContext().master());
+        p.put("applicationId", spark.sparkContext().applicationId());
+        p.put("dl4jVersion", BuildInfo.dl4jVersion());
+        p.put("javaVersion", System.getProperty("java.version"));
+        p.put("user", System.getProperty("user.name"));
+        return p;
+    }
+}
