@@ -111,6 +111,15 @@ public final class DatasetDirectory {
                 .parquet(new Path(new Path(uri, ShardSchema.SHARDS_DIR), split).toString());
     }
 
+    /**
+     * The shards of one split with at least {@code minPartitions} partitions (repartitioned if the files give fewer),
+     * so that small splits still spread over every executor core.
+     */
+    public Dataset<Row> shards(SparkSession spark, String split, int minPartitions) {
+        Dataset<Row> df = shards(spark, split);
+        return df.rdd().getNumPartitions() < minPartitions ? df.repartition(minPartitions) : df;
+    }
+
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -21,6 +21,9 @@ import java.util.Map;
  * @param maxPixels          images with more pixels (width × height, read from the header) are quarantined
  * @param maxRecordsPerFile  rows per Parquet shard file
  * @param rowGroupBytes      Parquet row-group size in bytes
+ * @param partitionBytes     input bytes per read task (Spark's {@code spark.sql.files.maxPartitionBytes})
+ * @param fileOpenCostBytes  bytes each input file is charged when packing tasks, so that many small files share a
+ *                           task without one task getting too many ({@code spark.sql.files.openCostInBytes})
  * @param validationFraction fraction of the train input moved to the validation split, by a hash of (seed, key)
  * @param overwrite          replace an existing output (true) or fail before any work (false)
  * @param seed               root seed of the split assignment
@@ -28,6 +31,7 @@ import java.util.Map;
  */
 public record IngestConfig(Map<String, String> inputs, String output, int shortSide, int channels, ShardCodec codec,
                            int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
+                           long partitionBytes, long fileOpenCostBytes,
                            double validationFraction, boolean overwrite, long seed, List<String> extensions)
         implements Serializable {
 
@@ -49,6 +53,8 @@ public record IngestConfig(Map<String, String> inputs, String output, int shortS
         require(maxPixels > 0, "preprocess.max-pixels", "must be positive", maxPixels);
         require(maxRecordsPerFile > 0, "preprocess.max-records-per-file", "must be positive", maxRecordsPerFile);
         require(rowGroupBytes >= 1 << 20, "preprocess.row-group-bytes", "must be at least 1 MiB", rowGroupBytes);
+        require(partitionBytes >= 1 << 20, "preprocess.partition-bytes", "must be at least 1 MiB", partitionBytes);
+        require(fileOpenCostBytes >= 0, "preprocess.file-open-cost-bytes", "must be >= 0", fileOpenCostBytes);
         require(validationFraction >= 0 && validationFraction < 1, "preprocess.validation-fraction",
                 "must be in [0, 1)", validationFraction);
         require(extensions != null && !extensions.isEmpty(), "preprocess.extensions", "must list at least one", extensions);

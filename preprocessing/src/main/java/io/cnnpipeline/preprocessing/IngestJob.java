@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -107,6 +106,16 @@ public final class IngestJob {
         List<String> classes = listClasses(roots.get(ShardSchema.TRAIN), hadoop);
         LOG.info("preprocess: {} classes under {}", classes.size(), roots.get(ShardSchema.TRAIN));
 
+        // binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
+        // 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
+        // first action plans the scan, so they stay set for the job and are restored afterwards.
+        Map<String, String> previous = new LinkedHashMap<>();
+        for (String[] kv : new String[][] {
+            {"spark.sql.files.maxPartitionBytes", Long.toString(config.partitionBytes())},
+            {"spark.sql.files.openCostInBytes", Long.toString(config.fileOpenCostBytes())}}) {
+            previous.put(kv[0], spark.conf().contains(kv[0]) ? spark.conf().get(kv[0]) : null);
+            spark.conf().set(kv[0], kv[1]);
+        }
         Dataset<Row> files = null;
         for (Map.Entry<String, String> e : roots.entrySet()) {
             Dataset<Row> df = spark.read().format("binaryFile")
@@ -123,7 +132,7 @@ public final class IngestJob {
         Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
         try {
             Column ok = col(REASON).isNull();
-            all.filter(col(REASON).isNotNull())
+            all.filter(col(REASON).isNotNull()).coalesce(1)
                     .select(col(ShardSchema.SOURCE.name()).as("source"), col(ShardSchema.SPLIT.name()).as("split"),
                             col(REASON).as("reason"), col(EXCEPTION_CLASS), col(MESSAGE), col(SIZE_BYTES))
                     .write().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString());
@@ -155,7 +164,9 @@ public final class IngestJob {
                     continue;
                 }
                 Path shardDir = new Path(new Path(staging, ShardSchema.SHARDS_DIR), split);
+                int shardFiles = (int) Math.max(1, (expected + config.maxRecordsPerFile() - 1) / config.maxRecordsPerFile());
                 all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)))
+                        .coalesce(shardFiles)
                         .select(ShardSchema.FIELDS.stream().map(f -> col(f.name())).toArray(Column[]::new))
                         .write()
                         .option("maxRecordsPerFile", config.maxRecordsPerFile())
@@ -195,6 +206,13 @@ public final class IngestJob {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write dataset " + output + ": " + e.getMessage(), e);
         } finally {
+            for (Map.Entry<String, String> e : previous.entrySet()) {
+                if (e.getValue() == null) {
+                    spark.conf().unset(e.getKey());
+                } else {
+                    spark.conf().set(e.getKey(), e.getValue());
+                }
+            }
             all.unpersist();
             HadoopFiles.deleteQuietly(outFs, staging);
         }
@@ -337,13 +355,10 @@ public final class IngestJob {
                     image = Resize.shortSide(image, config.shortSide());
                 }
                 byte[] encoded = encoder.encode(image);
-                Object moments = null;
-                if (split.equals(ShardSchema.TRAIN)) {
-                    moments = Arrays.stream(PixelMoments.of(image)).boxed().toArray(Long[]::new);
-                }
+                long[] moments = split.equals(ShardSchema.TRAIN) ? PixelMoments.of(image) : null;
                 return RowFactory.create(key, split, label, className, image.height(), image.width(),
                         image.channels(), config.codec().id(), encoded, path,
-                        null, null, null, size, moments == null ? null : Arrays.asList((Long[]) moments));
+                        null, null, null, size, moments);
             } catch (ImageDecodeException e) {
                 return quarantine(key, split, className, path, size, e.reason(), e.exceptionClass(), e.getMessage());
             } catch (RuntimeException e) {

@@ -112,7 +112,7 @@ public final class TrainingJob {
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, master);
         sparkNet.setCollectTrainingStats(config.collectTrainingStats());
 
-        Dataset<Row> train = dataset.shards(spark, ShardSchema.TRAIN);
+        Dataset<Row> train = dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism());
         long trainCount = dataset.count(ShardSchema.TRAIN);
         JavaRDD<DataSet> trainSample = null;
         if (config.trainAccuracySample() > 0) {
@@ -124,7 +124,7 @@ public final class TrainingJob {
             trainSample = Minibatches.centreCrop(sample, size, normalizer, classes, config.batchSizePerWorker());
         }
         JavaRDD<DataSet> validation = dataset.hasSplit(ShardSchema.VALIDATION)
-                ? Minibatches.centreCrop(dataset.shards(spark, ShardSchema.VALIDATION), size, normalizer, classes,
+                ? Minibatches.centreCrop(dataset.shards(spark, ShardSchema.VALIDATION, 2 * jsc.defaultParallelism()), size, normalizer, classes,
                 config.batchSizePerWorker())
                 : null;
 

@@ -1,0 +1,93 @@
+package io.cnnpipeline.evaluation;
+
+import io.cnnpipeline.preprocessing.CropBox;
+import io.cnnpipeline.preprocessing.Crops;
+import io.cnnpipeline.preprocessing.Resize;
+import io.cnnpipeline.preprocessing.UInt8Image;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The test-time views of one image and which of them each evaluation mode averages:
+ * <ul>
+ *   <li>{@link Mode#CENTRE} — view 0: the centre crop after resizing the short side to the centre scale;</li>
+ *   <li>{@link Mode#TEN_CROP} — views 1..10: {@link Crops#tenCrop} at the centre scale;</li>
+ *   <li>{@link Mode#MULTI_SCALE} — views 11..: {@link Crops#tenCrop} at every configured scale
+ *       (He et al. 2015: {224, 256, 384, 480, 640} × 10 crops of 224).</li>
+ * </ul>
+ * Crops come from the same {@link Crops} code that training augmentation uses. Images smaller than a crop are
+ * zero-padded to it. Immutable and executor-safe.
+ */
+public final class CropPlan implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Evaluation modes, in report order. */
+    public enum Mode {
+        CENTRE("centre-crop"), TEN_CROP("10-crop"), MULTI_SCALE("multi-scale");
+
+        private final String id;
+
+        Mode(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    private final int cropSize;
+    private final int centreScale;
+    private final List<Integer> scales;
+
+    /**
+     * @param cropSize    crop side in pixels
+     * @param centreScale short side before centre and 10-crop, 0 = as stored
+     * @param scales      short sides of the multi-scale views
+     */
+    public CropPlan(int cropSize, int centreScale, List<Integer> scales) {
+        this.cropSize = cropSize;
+        this.centreScale = centreScale;
+        this.scales = List.copyOf(scales);
+    }
+
+    /** Views per image: 1 + 10 + 10 × scales. */
+    public int viewsPerImage() {
+        return 11 + 10 * scales.size();
+    }
+
+    /** Index range [from, to) of the views a mode averages. */
+    public int[] range(Mode mode) {
+        switch (mode) {
+            case CENTRE:
+                return new int[] {0, 1};
+            case TEN_CROP:
+                return new int[] {1, 11};
+            default:
+                return new int[] {11, viewsPerImage()};
+        }
+    }
+
+    /** All views of one image, {@link #viewsPerImage()} of them, each {@code cropSize}×{@code cropSize}. */
+    public List<UInt8Image> views(UInt8Image image) {
+        List<UInt8Image> views = new ArrayList<>(viewsPerImage());
+        UInt8Image base = fit(centreScale > 0 ? Resize.shortSide(image, centreScale) : image);
+        views.add(Crops.apply(base, Crops.centre(base.width(), base.height(), cropSize)));
+        for (CropBox box : Crops.tenCrop(base.width(), base.height(), cropSize)) {
+            views.add(Crops.apply(base, box));
+        }
+        for (int scale : scales) {
+            UInt8Image scaled = fit(Resize.shortSide(image, scale));
+            for (CropBox box : Crops.tenCrop(scaled.width(), scaled.height(), cropSize)) {
+                views.add(Crops.apply(scaled, box));
+            }
+        }
+        return views;
+    }
+
+    private UInt8Image fit(UInt8Image image) {
+        int deficit = Math.max(cropSize - image.width(), cropSize - image.height());
+        return deficit > 0 ? Crops.pad(image, (deficit + 1) / 2) : image;
+    }
+}

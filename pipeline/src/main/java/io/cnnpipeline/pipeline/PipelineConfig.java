@@ -1,0 +1,294 @@
+package io.cnnpipeline.pipeline;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
+import io.cnnpipeline.evaluation.EvaluationConfig;
+import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.IngestConfig;
+import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.preprocessing.ShardCodec;
+import io.cnnpipeline.training.TrainingConfig;
+import java.io.File;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * The pipeline's configuration: HOCON (Typesafe Config) layered as {@code --set key=value} overrides &gt; config files
+ * (later files win) &gt; an optional profile &gt; the embedded {@code defaults.conf}. Loading is strict: a key that
+ * {@code defaults.conf} does not declare (outside the free-form {@code spark.conf}) and a value of the wrong type or
+ * range are rejected with an {@link InvalidConfigException} naming the key — before any Spark work starts.
+ *
+ * <p>Immutable, driver-only: executors receive the typed stage settings, never this object.
+ */
+public final class PipelineConfig {
+    static final String DEFAULTS = "cnn-pipeline/defaults.conf";
+    /** Profile of the demo, embedded from {@code conf/fashion-mnist.conf}. */
+    public static final String DEMO_PROFILE = "cnn-pipeline/conf/fashion-mnist.conf";
+    private static final String FREE_FORM = "spark.conf";
+
+    private final Config config;
+    private final IngestConfig preprocess;
+    private final TrainingConfig train;
+    private final EvaluationConfig evaluate;
+
+    private PipelineConfig(Config config) {
+        this.config = config;
+        this.preprocess = typed(this::readPreprocess);
+        this.train = typed(this::readTrain);
+        this.evaluate = typed(this::readEvaluate);
+        typed(() -> {
+            config.getString("spark.master");
+            config.getString("spark.app-name");
+            config.getString("demo.fashion-mnist-dir");
+            config.getString("demo.images-dir");
+            InvalidConfigException.require(config.getInt("demo.train-limit") >= 0, "demo.train-limit",
+                    "must be >= 0", config.getInt("demo.train-limit"));
+            InvalidConfigException.require(config.getInt("demo.test-limit") >= 0, "demo.test-limit",
+                    "must be >= 0", config.getInt("demo.test-limit"));
+            return null;
+        });
+    }
+
+    /**
+     * Loads and validates a configuration.
+     *
+     * @param profile   classpath resource layered over the defaults (e.g. {@link #DEMO_PROFILE}), or null
+     * @param files     configuration files, later ones override earlier ones
+     * @param overrides {@code key=value} pairs (HOCON values), override everything
+     * @throws InvalidConfigException on an unknown key, a missing file, a syntax error or an invalid value
+     */
+    public static PipelineConfig load(String profile, List<File> files, List<String> overrides) {
+        Config defaults = ConfigFactory.parseResources(PipelineConfig.class.getClassLoader(), DEFAULTS,
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        Config merged = ConfigFactory.empty();
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new InvalidConfigException("--set", "expected key=value", o);
+            }
+            String key = o.substring(0, eq).trim();
+            try {
+                merged = merged.withFallback(ConfigFactory.parseString(key + " = " + o.substring(eq + 1)));
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key, "cannot parse the value: " + e.getMessage(), o.substring(eq + 1));
+            }
+        }
+        for (int i = files.size() - 1; i >= 0; i--) {
+            File f = files.get(i);
+            if (!f.isFile()) {
+                throw new InvalidConfigException("--config", "file does not exist", f);
+            }
+            try {
+                merged = merged.withFallback(ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false)));
+            } catch (ConfigException e) {
+                throw new InvalidConfigException("--config", "cannot parse " + f + ": " + e.getMessage(), null);
+            }
+        }
+        if (profile != null) {
+            merged = merged.withFallback(ConfigFactory.parseResources(PipelineConfig.class.getClassLoader(), profile,
+                    ConfigParseOptions.defaults().setAllowMissing(false)));
+        }
+        rejectUnknownKeys(merged, defaults);
+        Config resolved;
+        try {
+            resolved = merged.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(e.origin() == null ? "config" : e.origin().description(),
+                    "cannot resolve: " + e.getMessage(), null);
+        }
+        if (resolved.getString("train.run-id").isEmpty()) {
+            String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            resolved = ConfigFactory.parseMap(Map.of("train.run-id", id)).withFallback(resolved);
+        }
+        return new PipelineConfig(resolved);
+    }
+
+    /** Loads the defaults with an optional profile and nothing else. */
+    public static PipelineConfig defaults(String profile) {
+        return load(profile, List.of(), List.of());
+    }
+
+    private static void rejectUnknownKeys(Config user, Config defaults) {
+        Set<String> unknown = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(FREE_FORM + ".")) {
+                continue;
+            }
+            if (!defaults.hasPathOrNull(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            String first = unknown.iterator().next();
+            throw new InvalidConfigException(first, "unknown key" + (unknown.size() > 1 ? " (also unknown: "
+                    + String.join(", ", unknown.stream().skip(1).toList()) + ")" : "")
+                    + "; see cnn-pipeline config for every key", null);
+        }
+    }
+
+    private static final java.util.regex.Pattern TYPED_KEY =
+            java.util.regex.Pattern.compile("([A-Za-z0-9_.\\-]+) (has type .*)$");
+    private static final java.util.regex.Pattern QUOTED_KEY = java.util.regex.Pattern.compile("'([^']+)'");
+
+    /** Runs a typed reader, turning Typesafe's type errors into {@link InvalidConfigException}s that name the key. */
+    private static <T> T typed(Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (ConfigException e) {
+            String m = e.getMessage();
+            java.util.regex.Matcher typed = TYPED_KEY.matcher(m);
+            if (typed.find()) {
+                throw new InvalidConfigException(typed.group(1), typed.group(2), null);
+            }
+            java.util.regex.Matcher quoted = QUOTED_KEY.matcher(m);
+            throw new InvalidConfigException(quoted.find() ? quoted.group(1) : "config", m, null);
+        }
+    }
+
+    private IngestConfig readPreprocess() {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        for (String split : List.of("train", "test")) {
+            String v = config.getString("preprocess.inputs." + split);
+            if (!v.isEmpty()) {
+                inputs.put(split, v);
+            }
+        }
+        ShardCodec codec;
+        try {
+            codec = ShardCodec.fromId(config.getString("preprocess.codec"));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("preprocess.codec", "must be png, jpeg or raw",
+                    config.getString("preprocess.codec"));
+        }
+        return new IngestConfig(inputs, config.getString("preprocess.output"), config.getInt("preprocess.short-side"),
+                config.getInt("preprocess.channels"), codec, config.getInt("preprocess.jpeg-quality"),
+                config.getLong("preprocess.max-pixels"), config.getInt("preprocess.max-records-per-file"),
+                config.getLong("preprocess.row-group-bytes"),
+                config.getLong("preprocess.partition-bytes"), config.getLong("preprocess.file-open-cost-bytes"),
+                config.getDouble("preprocess.validation-fraction"),
+                config.getBoolean("preprocess.overwrite"), config.getLong("seed"),
+                config.getStringList("preprocess.extensions"));
+    }
+
+    private TrainingConfig readTrain() {
+        Augmentation augmentation;
+        try {
+            augmentation = new Augmentation(config.getInt("train.augmentation.scale-min"),
+                    config.getInt("train.augmentation.scale-max"), config.getInt("train.augmentation.padding"),
+                    config.getInt("train.augmentation.crop-size"),
+                    config.getDouble("train.augmentation.flip-probability"));
+        } catch (InvalidConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("train.augmentation", e.getMessage(), null);
+        }
+        return new TrainingConfig(config.getString("train.dataset"), config.getString("train.runs-dir"),
+                config.getString("train.run-id"), config.getString("train.network"), config.getInt("train.epochs"),
+                config.getInt("train.workers"), config.getInt("train.batch-size-per-worker"),
+                config.getInt("train.averaging-frequency"), config.getInt("train.prefetch-batches"),
+                config.getString("train.rdd-training-approach"), config.getString("train.updater"),
+                config.getDouble("train.learning-rate"), config.getDouble("train.momentum"),
+                config.getDouble("train.weight-decay"), augmentation, config.getInt("train.train-accuracy-sample"),
+                config.getBoolean("train.collect-training-stats"), config.getLong("seed"));
+    }
+
+    private EvaluationConfig readEvaluate() {
+        String runDir = config.getString("evaluate.run-dir");
+        if (runDir.isEmpty()) {
+            runDir = stripSlash(config.getString("train.runs-dir")) + "/" + config.getString("train.run-id");
+        }
+        String output = config.getString("evaluate.output");
+        if (output.isEmpty()) {
+            output = stripSlash(runDir) + "/evaluation";
+        }
+        return new EvaluationConfig(config.getString("evaluate.dataset"), runDir, output,
+                config.getString("evaluate.split"), config.getInt("evaluate.crop-size"),
+                config.getInt("evaluate.centre-scale"), config.getIntList("evaluate.scales"),
+                config.getInt("evaluate.batch-size"));
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    public IngestConfig preprocess() {
+        return preprocess;
+    }
+
+    public TrainingConfig train() {
+        return train;
+    }
+
+    public EvaluationConfig evaluate() {
+        return evaluate;
+    }
+
+    public long seed() {
+        return config.getLong("seed");
+    }
+
+    public String sparkMaster() {
+        return config.getString("spark.master");
+    }
+
+    public String sparkAppName() {
+        return config.getString("spark.app-name");
+    }
+
+    /** Extra Spark settings from {@code spark.conf}. */
+    public Map<String, String> sparkConf() {
+        Map<String, String> out = new LinkedHashMap<>();
+        Config c = config.getConfig("spark.conf");
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            out.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped()));
+        }
+        return out;
+    }
+
+    public String demoFashionMnistDir() {
+        return config.getString("demo.fashion-mnist-dir");
+    }
+
+    public String demoImagesDir() {
+        return config.getString("demo.images-dir");
+    }
+
+    public int demoTrainLimit() {
+        return config.getInt("demo.train-limit");
+    }
+
+    public int demoTestLimit() {
+        return config.getInt("demo.test-limit");
+    }
+
+    /**
+     * This configuration with more {@code key=value} overrides applied and validated again. Substitutions were
+     * resolved at load time: overriding {@code preprocess.output} here does not move {@code train.dataset}.
+     */
+    public PipelineConfig with(Map<String, Object> overrides) {
+        return new PipelineConfig(ConfigFactory.parseMap(overrides).withFallback(config).resolve());
+    }
+
+    /** The resolved configuration as HOCON text, as written to {@code config.resolved.conf}. */
+    public String render() {
+        return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    }
+
+    /** The underlying resolved Typesafe Config. */
+    public Config raw() {
+        return config;
+    }
+}
