@@ -16,7 +16,8 @@ import javax.imageio.stream.ImageInputStream;
  * <p>Conversions, stated once: alpha is composited on a white background; 16-bit samples keep their high byte;
  * palette and CMYK images go through the colour model to sRGB; grey images are read as stored (no gamma change);
  * RGB to luma uses ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B). The image size is read from the header first
- * and images above {@code maxPixels} are rejected before any pixel is decoded (decompression bombs).
+ * and images above {@code maxPixels} are rejected before any pixel is decoded (decompression bombs). A decoder
+ * warning (such as a truncated JPEG that the reader would pad with grey) counts as corruption.
  *
  * <p>Executor-safe: stateless apart from its two settings.
  */
@@ -72,7 +73,17 @@ public final class ImageDecoder implements java.io.Serializable {
                     throw new ImageDecodeException("too-many-pixels", reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " = " + pixels + " pixels exceeds the limit of " + maxPixels);
                 }
+                String[] warning = new String[1];
+                reader.addIIOReadWarningListener((source, message) -> {
+                    if (warning[0] == null) {
+                        warning[0] = message;
+                    }
+                });
                 image = reader.read(0);
+                if (warning[0] != null) {
+                    // e.g. "Premature end of JPEG file": the reader filled the missing part with grey.
+                    throw new ImageDecodeException("corrupt", "decoder warning: " + warning[0]);
+                }
             } finally {
                 reader.dispose();
             }

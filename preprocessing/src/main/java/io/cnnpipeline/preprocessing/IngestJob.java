@@ -128,7 +128,19 @@ public final class IngestJob {
         }
 
         JavaRDD<Row> processed = files.javaRDD().mapPartitions(new DecodePartition(config, roots, classes));
-        Dataset<Row> all = spark.createDataFrame(processed, PROCESSED_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
+        // Spark's file sources skip zero-length files; they are inputs too, so they are found here and quarantined.
+        List<Row> emptyFiles = new ArrayList<>();
+        for (Map.Entry<String, String> e : roots.entrySet()) {
+            for (String path : listEmptyFiles(e.getValue(), config.extensions(), hadoop)) {
+                String relative = path.substring(e.getValue().length() + 1);
+                emptyFiles.add(RowFactory.create(e.getKey() + "/" + relative, e.getKey(), null,
+                        relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "", null, null, null,
+                        null, null, path, "empty-file", null, "file has 0 bytes", 0L, null));
+            }
+        }
+        Dataset<Row> all = spark.createDataFrame(processed, PROCESSED_SCHEMA)
+                .union(spark.createDataFrame(emptyFiles, PROCESSED_SCHEMA))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
         try {
             Column ok = col(REASON).isNull();
@@ -238,6 +250,36 @@ public final class IngestJob {
         }
         names.sort(null);
         return names;
+    }
+
+    /** Zero-length files with a listed extension under {@code root}, skipping hidden and {@code _} entries as Spark does. */
+    static List<String> listEmptyFiles(String root, List<String> extensions, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(root, hadoop);
+        List<String> empty = new ArrayList<>();
+        try {
+            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
+                    fs.listFiles(new Path(root), true);
+            while (it.hasNext()) {
+                org.apache.hadoop.fs.LocatedFileStatus st = it.next();
+                if (st.getLen() != 0) {
+                    continue;
+                }
+                String path = fs.makeQualified(st.getPath()).toString();
+                String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
+                boolean hidden = false;
+                for (String part : relative.split("/")) {
+                    hidden |= part.startsWith(".") || part.startsWith("_");
+                }
+                int dot = relative.lastIndexOf('.');
+                String ext = dot < 0 ? "" : relative.substring(dot + 1).toLowerCase(Locale.ROOT);
+                if (!hidden && extensions.contains(ext)) {
+                    empty.add(path);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + root + ": " + e.getMessage(), e);
+        }
+        return empty;
     }
 
     /** A Hadoop glob matching the extensions in lower and upper case, e.g. {@code *.{png,PNG,jpg,JPG}}. */

@@ -1,0 +1,225 @@
+package io.cnnpipeline.preprocessing;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IngestJobTest {
+    private static final SparkSession SPARK = TestSpark.get();
+    private static Path data;
+
+    @BeforeAll
+    static void writeInputs() throws IOException {
+        data = Files.createTempDirectory("ingest-inputs");
+        TestImages.writeClassFolders(data.resolve("train"), 3, 12, 20, 3, 1);
+        TestImages.writeClassFolders(data.resolve("test"), 3, 4, 20, 3, 2);
+        // Bad inputs, each of which must be quarantined with its reason.
+        Files.write(data.resolve("train/class-0/empty.png"), new byte[0]);
+        Files.writeString(data.resolve("train/class-1/notes.jpg"), "this is not a JPEG");
+        byte[] photo = Files.readAllBytes(TestImages.huginPhotos().get(0));
+        Files.write(data.resolve("train/class-2/truncated.jpg"), Arrays.copyOf(photo, photo.length / 3));
+        Files.write(data.resolve("train/loose.png"), Files.readAllBytes(data.resolve("train/class-0/img-000.png")));
+        Files.createDirectories(data.resolve("test/class-9"));
+        Files.write(data.resolve("test/class-9/x.png"), Files.readAllBytes(data.resolve("train/class-0/img-001.png")));
+        // Not an input: the extension is not listed.
+        Files.writeString(data.resolve("train/class-0/README.txt"), "ignored");
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        TestImages.deleteRecursively(data);
+    }
+
+    static IngestConfig config(String train, String test, String output, long partitionBytes, long openCost,
+                               long seed, boolean overwrite) {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        inputs.put("train", train);
+        if (test != null) {
+            inputs.put("test", test);
+        }
+        return new IngestConfig(inputs, output, 16, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
+                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"));
+    }
+
+    private static IngestConfig config(Path output) {
+        return config(data.resolve("train").toString(), data.resolve("test").toString(), output.toString(),
+                128L << 20, 4096, 42, false);
+    }
+
+    @Test
+    void everyInputIsWrittenOrQuarantinedWithItsReason(@TempDir Path tmp) {
+        Path out = tmp.resolve("dataset");
+        IngestResult result = IngestJob.run(SPARK, config(out));
+        DatasetManifest m = result.manifest();
+        assertEquals(36 + 12 + 5, m.inputCount());
+        assertEquals(48, m.written());
+        assertEquals(5, m.quarantined());
+        assertEquals(m.inputCount(), m.written() + m.quarantined());
+        assertEquals(List.of("class-0", "class-1", "class-2"), result.classes());
+
+        List<Row> quarantine = SPARK.read().parquet(out.resolve("quarantine").toString()).collectAsList();
+        Map<String, String> reasons = quarantine.stream().collect(Collectors.toMap(
+                r -> r.<String>getAs("source").replaceAll(".*/(train|test)/", "$1/"), r -> r.getAs("reason")));
+        assertEquals(Map.of("train/class-0/empty.png", "empty-file", "train/class-1/notes.jpg", "unsupported-format",
+                "train/class-2/truncated.jpg", "corrupt", "train/loose.png", "no-class-folder",
+                "test/class-9/x.png", "unknown-class"), reasons);
+
+        DatasetDirectory dataset = DatasetDirectory.open(out.toString(), SPARK.sparkContext().hadoopConfiguration());
+        org.apache.spark.sql.types.StructType stored = SPARK.read().parquet(out.resolve("shards/train").toString()).schema();
+        assertEquals(ShardSchema.FIELDS.stream().map(f -> f.name() + ":" + f.type()).toList(),
+                Arrays.stream(stored.fields()).map(f -> f.name() + ":" + f.dataType()).toList());
+        assertEquals(36, dataset.count("train") + dataset.count("validation"));
+        assertTrue(dataset.count("validation") > 0 && dataset.count("validation") < 20);
+        assertEquals(12, dataset.count("test"));
+        for (String split : List.of("train", "validation", "test")) {
+            for (Row row : dataset.shards(SPARK, split).collectAsList()) {
+                ShardRecord r = ShardRecord.fromRow(row);
+                assertEquals(16, r.image().width());
+                assertEquals(16, r.image().height());
+                assertEquals(result.classes().get(r.label()), row.getAs("label_name"));
+                assertTrue(r.key().startsWith(split.equals("test") ? "test/class-" : "train/class-"), r.key());
+            }
+        }
+        // stats.json equals the statistics of the stored training images.
+        long[] moments = new long[PixelMoments.length(3)];
+        for (Row row : dataset.shards(SPARK, "train").collectAsList()) {
+            PixelMoments.add(moments, PixelMoments.of(ShardRecord.fromRow(row).image()));
+        }
+        DatasetStats expected = DatasetStats.fromMoments(moments, 3, dataset.count("train"), Map.of(), Map.of());
+        assertTrue(Arrays.equals(expected.mean(), dataset.stats().mean()));
+        assertTrue(Arrays.equals(expected.std(), dataset.stats().std()));
+        assertEquals(Map.of("16x16", dataset.count("train")), dataset.stats().imageSizes());
+        assertEquals(dataset.count("train"), dataset.stats().classCounts().values().stream().mapToLong(v -> v).sum());
+        assertEquals(List.of("dataset"), listNames(tmp), "no staging directories left behind");
+    }
+
+    @Test
+    void sameSeedGivesTheSameRowsWhateverThePartitioning(@TempDir Path tmp) {
+        IngestConfig many = config(data.resolve("train").toString(), null, tmp.resolve("a").toString(),
+                1 << 20, 1 << 20, 42, false);
+        IngestConfig few = config(data.resolve("train").toString(), null, tmp.resolve("b").toString(),
+                64L << 20, 0, 42, false);
+        IngestConfig otherSeed = config(data.resolve("train").toString(), null, tmp.resolve("c").toString(),
+                1 << 20, 1 << 20, 7, false);
+        Set<String> a = rows(IngestJob.run(SPARK, many));
+        Set<String> b = rows(IngestJob.run(SPARK, few));
+        assertEquals(a, b);
+        assertEquals(36, a.size());
+        assertNotEquals(a, rows(IngestJob.run(SPARK, otherSeed)), "another seed assigns other validation rows");
+    }
+
+    @Test
+    void anExistingOutputIsKeptUnlessOverwriteIsOn(@TempDir Path tmp) {
+        Path out = tmp.resolve("dataset");
+        IngestJob.run(SPARK, config(out));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> IngestJob.run(SPARK, config(out)));
+        assertTrue(e.getMessage().contains("already exists (set preprocess.overwrite = true"), e.getMessage());
+        IngestConfig overwrite = config(data.resolve("train").toString(), null, out.toString(), 128L << 20, 4096, 42,
+                true);
+        IngestResult again = IngestJob.run(SPARK, overwrite);
+        assertFalse(again.manifest().splits().containsKey("test"));
+        assertEquals(List.of("dataset"), listNames(tmp));
+    }
+
+    @Test
+    void aJobKilledMidwayLeavesNothingThatReadsAsADataset(@TempDir Path tmp) {
+        Path out = tmp.resolve("dataset");
+        AtomicInteger finished = new AtomicInteger();
+        SparkListener killer = new SparkListener() {
+            @Override
+            public void onJobEnd(SparkListenerJobEnd jobEnd) {
+                finished.incrementAndGet();
+            }
+
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                if (finished.get() >= 3) {
+                    SPARK.sparkContext().cancelJob(jobStart.jobId());
+                }
+            }
+        };
+        SPARK.sparkContext().addSparkListener(killer);
+        try {
+            assertThrows(Exception.class, () -> IngestJob.run(SPARK, config(out)));
+        } finally {
+            SPARK.sparkContext().removeSparkListener(killer);
+        }
+        assertTrue(finished.get() >= 3);
+        assertFalse(Files.exists(out));
+        assertEquals(List.of(), listNames(tmp), "staging directory must be removed");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DatasetDirectory.open(out.toString(), SPARK.sparkContext().hadoopConfiguration()));
+        assertTrue(e.getMessage().contains("no _manifest.json"), e.getMessage());
+    }
+
+    @Test
+    void readsAndWritesHdfs(@TempDir Path tmp) throws Exception {
+        try (MiniHdfs hdfs = new MiniHdfs()) {
+            FileSystem fs = HadoopFiles.fs(hdfs.uri(), hdfs.configuration());
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(data.resolve("train").toUri()),
+                    new org.apache.hadoop.fs.Path(hdfs.uri() + "/images/train"));
+            IngestConfig onHdfs = config(hdfs.uri() + "/images/train", null, hdfs.uri() + "/datasets/d", 1 << 20,
+                    4096, 42, false);
+            IngestResult result = IngestJob.run(SPARK, onHdfs);
+            assertEquals(36 + 4, result.manifest().inputCount());
+            assertTrue(result.output().startsWith("hdfs://127.0.0.1:"));
+            DatasetDirectory dataset = DatasetDirectory.open(hdfs.uri() + "/datasets/d",
+                    SPARK.sparkContext().hadoopConfiguration());
+            assertEquals(result.manifest().written(), dataset.count("train") + dataset.count("validation"));
+            IngestConfig local = config(data.resolve("train").toString(), null, tmp.resolve("l").toString(), 1 << 20,
+                    4096, 42, false);
+            assertEquals(rows(IngestJob.run(SPARK, local)), rows(result), "HDFS and local ingest give the same rows");
+        }
+    }
+
+    /** key|split|label|pixel hash of every written row. */
+    private static Set<String> rows(IngestResult result) {
+        DatasetDirectory d = DatasetDirectory.open(result.output(), SPARK.sparkContext().hadoopConfiguration());
+        Set<String> rows = new HashSet<>();
+        for (String split : List.of("train", "validation")) {
+            if (!d.hasSplit(split)) {
+                continue;
+            }
+            for (Row r : d.shards(SPARK, split).select(col("key"), col("split"), col("label"), col("image"),
+                    col("width"), col("height"), col("channels"), col("codec")).collectAsList()) {
+                ShardRecord rec = ShardRecord.fromRow(r);
+                rows.add(rec.key() + "|" + r.getAs("split") + "|" + rec.label() + "|" + rec.image().hashCode());
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> listNames(Path dir) {
+        try (var s = Files.list(dir)) {
+            return new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
