@@ -97,18 +97,7 @@ public final class TrainingJob {
                 workers, config.batchSizePerWorker(), config.averagingFrequency());
 
         Path exportDir = new Path(runDir, ".export");
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers,
-                config.batchSizePerWorker())
-                .batchSizePerWorker(config.batchSizePerWorker())
-                .averagingFrequency(config.averagingFrequency())
-                .workerPrefetchNumBatches(config.prefetchBatches())
-                .rddTrainingApproach("export".equals(config.rddTrainingApproach())
-                        ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
-                .exportDirectory(exportDir.toString())
-                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
-                .rngSeed(config.seed())
-                .collectTrainingStats(config.collectTrainingStats())
-                .build();
+        ParameterAveragingTrainingMaster master = trainingMaster(config, workers, exportDir.toString());
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, master);
         sparkNet.setCollectTrainingStats(config.collectTrainingStats());
 
@@ -167,6 +156,25 @@ public final class TrainingJob {
                 (System.nanoTime() - start) / 1e9);
         LOG.info("train: model written to {}", modelPath);
         return result;
+    }
+
+    /**
+     * The dl4j-spark training master for a configuration: {@code workers} workers, each fitting
+     * {@code batchSizePerWorker}-example minibatches (the RDD holds DataSets of that size), averaging parameters every
+     * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed.
+     */
+    static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, String exportDir) {
+        return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSizePerWorker())
+                .batchSizePerWorker(config.batchSizePerWorker())
+                .averagingFrequency(config.averagingFrequency())
+                .workerPrefetchNumBatches(config.prefetchBatches())
+                .rddTrainingApproach("export".equals(config.rddTrainingApproach())
+                        ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
+                .exportDirectory(exportDir)
+                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
+                .rngSeed(config.seed())
+                .collectTrainingStats(config.collectTrainingStats())
+                .build();
     }
 
     static byte[] modelBytes(MultiLayerNetwork net) {

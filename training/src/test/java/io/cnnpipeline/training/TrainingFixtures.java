@@ -1,0 +1,45 @@
+package io.cnnpipeline.training;
+
+import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.IngestConfig;
+import io.cnnpipeline.preprocessing.IngestJob;
+import io.cnnpipeline.preprocessing.ShardCodec;
+import io.cnnpipeline.preprocessing.TestImages;
+import io.cnnpipeline.preprocessing.TestSpark;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A small real dataset directory (synthetic class patterns, 16×16 grey, ingested by the real job) for tests. */
+final class TrainingFixtures {
+    private static Path dataset;
+
+    private TrainingFixtures() {
+    }
+
+    /** 3 classes × 40 images, validation fraction 0.25; ingested once per test JVM. */
+    static synchronized String dataset() {
+        if (dataset == null) {
+            try {
+                Path root = Files.createTempDirectory("training-fixture");
+                TestImages.writeClassFolders(root.resolve("images"), 3, 40, 16, 1, 11);
+                dataset = root.resolve("dataset");
+                IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", root.resolve("images").toString()),
+                        dataset.toString(), 0, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
+                        0.25, false, 42, List.of("png")));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return dataset.toString();
+    }
+
+    static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
+                                 int batch, int averaging, String approach, Augmentation augmentation) {
+        return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
+                updater, lr, 0.9, 0.0, augmentation, 40, false, 42);
+    }
+}

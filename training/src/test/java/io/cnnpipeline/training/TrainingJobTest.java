@@ -1,0 +1,95 @@
+package io.cnnpipeline.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.Json;
+import io.cnnpipeline.preprocessing.TestSpark;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingJobTest {
+    private static final SparkSession SPARK = TestSpark.get();
+    private static final Augmentation AUG = new Augmentation(0, 0, 2, 16, 0.5);
+
+    @Test
+    void trainsAndWritesACompleteRunDirectory(@TempDir Path runs) throws Exception {
+        TrainingConfig config = TrainingFixtures.config(runs.toString(), "r1", "adam", 0.005, 3, 2, 8, 2, "direct",
+                AUG);
+        TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
+        Path run = runs.resolve("r1");
+        assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "model.zip",
+                "model-meta.json"), names(run));
+        assertEquals("train { epochs = 3 }\n", Files.readString(run.resolve("config.resolved.conf")));
+
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(3, lines.size());
+        for (int i = 0; i < 3; i++) {
+            JsonNode m = Json.MAPPER.readTree(lines.get(i));
+            assertEquals(i + 1, m.get("epoch").asInt());
+            assertTrue(Double.isFinite(m.get("loss").asDouble()));
+            assertTrue(m.get("imagesPerSecond").asDouble() > 0);
+            assertEquals(0.005, m.get("learningRate").asDouble(), 0);
+        }
+        // Three easy synthetic classes: far better than chance (1/3) after three epochs.
+        assertTrue(result.last().validationAccuracy() > 0.8, "validation accuracy " + result.last().validationAccuracy());
+        assertTrue(result.last().trainAccuracy() > 0.8, "train accuracy " + result.last().trainAccuracy());
+        assertTrue(result.epochs().get(2).loss() < result.epochs().get(0).loss() * 1.5);
+
+        MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), true);
+        assertEquals(3, net.output(org.nd4j.linalg.factory.Nd4j.zeros(1, 1, 16, 16)).columns());
+        JsonNode meta = Json.MAPPER.readTree(run.resolve("model-meta.json").toFile());
+        assertEquals(List.of("class-0", "class-1", "class-2"),
+                Json.MAPPER.convertValue(meta.get("classes"), List.class));
+        assertEquals(16, meta.get("inputHeight").asInt());
+        JsonNode provenance = Json.MAPPER.readTree(run.resolve("provenance.json").toFile());
+        assertEquals(42, provenance.get("seed").asLong());
+        assertEquals(64, provenance.get("datasetManifestSha256").asText().length());
+
+        IllegalStateException again = assertThrows(IllegalStateException.class,
+                () -> TrainingJob.run(SPARK, config, ""));
+        assertTrue(again.getMessage().contains("already exists (choose another train.run-id)"), again.getMessage());
+    }
+
+    @Test
+    void exportApproachLeavesNoExportedDataSetsBehind(@TempDir Path runs) throws Exception {
+        File dl4jTmp = new File(System.getProperty("java.io.tmpdir"), "hadoop-" + System.getProperty("user.name")
+                + "/dl4j");
+        Set<String> before = listing(dl4jTmp);
+        TrainingConfig config = TrainingFixtures.config(runs.toString(), "export", "nesterov", 0.01, 1, 2, 8, 1,
+                "export", AUG);
+        TrainResult result = TrainingJob.run(SPARK, config, "");
+        assertEquals(1, result.epochs().size());
+        assertFalse(Files.exists(runs.resolve("export/.export")), "exported minibatches must be deleted");
+        assertEquals(before, listing(dl4jTmp), "nothing may be exported under " + dl4jTmp);
+    }
+
+    private static Set<String> names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return new TreeSet<>(s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).toList());
+        }
+    }
+
+    private static Set<String> listing(File dir) throws Exception {
+        if (!dir.exists()) {
+            return Set.of();
+        }
+        try (Stream<Path> s = Files.walk(dir.toPath())) {
+            return new TreeSet<>(s.map(Path::toString).toList());
+        }
+    }
+}
