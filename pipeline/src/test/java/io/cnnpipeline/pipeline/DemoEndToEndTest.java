@@ -1,0 +1,48 @@
+package io.cnnpipeline.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnnpipeline.evaluation.EvaluationReport;
+import io.cnnpipeline.preprocessing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's path on real data: Fashion-MNIST from Debian's dataset-fashion-mnist (installed by .ci/run) written out as
+ * PNG class folders, then preprocess → train (2 workers, parameter averaging) → evaluate, on a subset.
+ */
+class DemoEndToEndTest {
+    @Test
+    void fashionMnistSubsetThroughAllThreeStages(@TempDir Path tmp) throws Exception {
+        PipelineConfig config = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
+                "demo.images-dir=\"" + tmp.resolve("images") + "\"",
+                "demo.train-limit=2500", "demo.test-limit=500",
+                "preprocess.output=\"" + tmp.resolve("dataset") + "\"",
+                "train.runs-dir=\"" + tmp.resolve("runs") + "\"", "train.run-id=demo",
+                "train.epochs=1", "train.train-accuracy-sample=500"));
+        Demo.prepareImages(config);
+        assertEquals(10, Files.list(tmp.resolve("images/train")).filter(Files::isDirectory).count());
+        Pipeline.RunResult r = Pipeline.run(TestSpark.get(), config);
+
+        assertEquals(3000, r.preprocess().manifest().inputCount());
+        assertEquals(0, r.preprocess().manifest().quarantined());
+        assertEquals(FashionMnist.CLASSES, r.preprocess().classes());
+        assertEquals(1, r.preprocess().stats().channels());
+        // Fashion-MNIST's pixel mean is about 0.286 and its standard deviation about 0.353.
+        assertEquals(0.286, r.preprocess().stats().mean()[0], 0.02);
+        assertEquals(0.353, r.preprocess().stats().std()[0], 0.02);
+
+        assertEquals(1, r.train().epochs().size());
+        assertTrue(Files.exists(tmp.resolve("runs/demo/model.zip")));
+        EvaluationReport report = r.evaluate();
+        assertEquals(500, report.images());
+        assertEquals(41, report.viewsPerImage());
+        double centre = 1 - report.modes().get("centre-crop").top1Error();
+        assertTrue(centre > 0.5, "centre-crop accuracy after one epoch on 2,250 images: " + centre);
+        assertTrue(Files.exists(tmp.resolve("runs/demo/evaluation/report.json")));
+    }
+}

@@ -1,0 +1,118 @@
+package io.cnnpipeline.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnnpipeline.preprocessing.InvalidConfigException;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PipelineConfigTest {
+    private static PipelineConfig load(String... overrides) {
+        return PipelineConfig.load(null, List.of(), List.of(overrides));
+    }
+
+    private static InvalidConfigException rejected(String... overrides) {
+        return assertThrows(InvalidConfigException.class, () -> load(overrides));
+    }
+
+    @Test
+    void defaultsLoadAndDeriveTheStagesFromEachOther() {
+        PipelineConfig c = load("preprocess.output=\"/data/ds\"", "train.run-id=r7", "train.runs-dir=\"/runs/\"");
+        assertEquals("/data/ds", c.train().dataset());
+        assertEquals("/data/ds", c.evaluate().dataset());
+        assertEquals("/runs/r7", c.evaluate().runDir());
+        assertEquals("/runs/r7/evaluation", c.evaluate().output());
+        assertEquals(42, c.train().seed());
+        assertEquals(42, c.preprocess().seed());
+        assertTrue(load().train().runId().matches("run-\\d{8}-\\d{6}"), load().train().runId());
+    }
+
+    @Test
+    void setWinsOverFilesWhichWinOverTheProfileWhichWinsOverDefaults(@TempDir Path tmp) throws Exception {
+        Path a = Files.writeString(tmp.resolve("a.conf"), "train { epochs = 5, batch-size-per-worker = 16 }\n");
+        Path b = Files.writeString(tmp.resolve("b.conf"), "train.epochs = 7\n");
+        PipelineConfig c = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(a.toFile(), b.toFile()),
+                List.of("train.learning-rate=0.2"));
+        assertEquals(7, c.train().epochs());
+        assertEquals(16, c.train().batchSizePerWorker());
+        assertEquals(0.2, c.train().learningRate());
+        assertEquals(28, c.train().inputSize(), "from the demo profile");
+        assertEquals(1, c.preprocess().channels(), "from the demo profile");
+        assertEquals(0.9, c.train().momentum(), "from the defaults");
+        PipelineConfig moved = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(),
+                List.of("demo.images-dir=\"/elsewhere\""));
+        assertEquals("/elsewhere/train", moved.preprocess().inputs().get("train"));
+    }
+
+    @Test
+    void unknownKeysAreRejectedByName() {
+        InvalidConfigException e = rejected("train.epoch=3");
+        assertEquals("train.epoch", e.key());
+        assertTrue(e.getMessage().startsWith("Cannot use train.epoch: unknown key"), e.getMessage());
+        assertEquals("train.augmentation.flip", rejected("train.augmentation.flip=0.5").key());
+        assertEquals("trian.epochs", rejected("trian.epochs=3").key());
+        // spark.conf is free-form: any Spark setting passes through.
+        assertEquals("4g", load("spark.conf.\"spark.executor.memory\"=4g").sparkConf().get("spark.executor.memory"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "train.epochs=0|train.epochs|must be >= 1",
+        "train.epochs=ten|train.epochs|has type STRING rather than NUMBER",
+        "train.network=resnet-9000|train.network|must be one of",
+        "train.updater=sgdd|train.updater|must be one of",
+        "train.learning-rate=-1|train.learning-rate|must be > 0",
+        "train.momentum=1|train.momentum|must be in [0, 1)",
+        "train.batch-size-per-worker=0|train.batch-size-per-worker|must be >= 1",
+        "train.averaging-frequency=0|train.averaging-frequency|must be >= 1",
+        "train.workers=-1|train.workers|must be >= 0",
+        "train.rdd-training-approach=shared|train.rdd-training-approach|must be one of",
+        "train.run-id=\"a/b\"|train.run-id|must be a non-empty name",
+        "train.augmentation.flip-probability=2|train.augmentation|flip probability must be in [0, 1]",
+        "preprocess.channels=2|preprocess.channels|must be 1 or 3",
+        "preprocess.codec=gif|preprocess.codec|must be png, jpeg or raw",
+        "preprocess.short-side=-1|preprocess.short-side|must be >= 0",
+        "preprocess.validation-fraction=1|preprocess.validation-fraction|must be in [0, 1)",
+        "preprocess.inputs.train=\"\"|preprocess.inputs.train|a train input is required",
+        "preprocess.extensions=[\".png\"]|preprocess.extensions|must be lower-case extensions without dots",
+        "preprocess.max-pixels=0|preprocess.max-pixels|must be positive",
+        "evaluate.split=train|evaluate.split|must be test or validation",
+        "evaluate.scales=[]|evaluate.scales|must list at least one short side",
+        "evaluate.batch-size=0|evaluate.batch-size|must be >= 1",
+        "demo.train-limit=-5|demo.train-limit|must be >= 0",
+    })
+    void invalidValuesAreRejectedNamingTheKey(String override, String key, String why) {
+        InvalidConfigException e = rejected(override);
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+    }
+
+    @Test
+    void missingOrMalformedFilesAndOverridesAreConfigErrors(@TempDir Path tmp) throws Exception {
+        InvalidConfigException missing = assertThrows(InvalidConfigException.class,
+                () -> PipelineConfig.load(null, List.of(new File("/no/such.conf")), List.of()));
+        assertTrue(missing.getMessage().contains("file does not exist"), missing.getMessage());
+        Path bad = Files.writeString(tmp.resolve("bad.conf"), "train { epochs = \n");
+        assertEquals("--config", assertThrows(InvalidConfigException.class,
+                () -> PipelineConfig.load(null, List.of(bad.toFile()), List.of())).key());
+        assertEquals("--set", rejected("train.epochs").key());
+    }
+
+    @Test
+    void theRenderedConfigurationLoadsBackToTheSameSettings(@TempDir Path tmp) throws Exception {
+        PipelineConfig c = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of("train.epochs=9"));
+        Path rendered = Files.writeString(tmp.resolve("resolved.conf"), c.render());
+        PipelineConfig again = PipelineConfig.load(null, List.of(rendered.toFile()), List.of());
+        assertEquals(c.train(), again.train());
+        assertEquals(c.preprocess(), again.preprocess());
+        assertEquals(c.evaluate(), again.evaluate());
+    }
+}
