@@ -52,6 +52,11 @@ public final class CropPlan implements Serializable {
         this.scales = List.copyOf(scales);
     }
 
+    /** Crop side in pixels. */
+    public int cropSize() {
+        return cropSize;
+    }
+
     /** Views per image: 1 + 10 + 10 × scales. */
     public int viewsPerImage() {
         return 11 + 10 * scales.size();
@@ -69,21 +74,58 @@ public final class CropPlan implements Serializable {
         }
     }
 
-    /** All views of one image, {@link #viewsPerImage()} of them, each {@code cropSize}×{@code cropSize}. */
+    /**
+     * The distinct views of one image: {@code unique} holds each distinct (resized image, crop box) once, and
+     * {@code index[v]} gives the position in {@code unique} of logical view {@code v} (0 ≤ v &lt; {@link #viewsPerImage()}).
+     * Modes average over logical views, so shared views count as often as they occur — the same numbers as
+     * evaluating every view, with fewer forward passes (at the stored size the 5 crops coincide; the centre scale
+     * often equals one of the scales).
+     */
+    public record Views(List<UInt8Image> unique, int[] index) {
+    }
+
+    /** All {@link #viewsPerImage()} views of one image, in logical order, each {@code cropSize}×{@code cropSize}. */
     public List<UInt8Image> views(UInt8Image image) {
-        List<UInt8Image> views = new ArrayList<>(viewsPerImage());
+        Views v = uniqueViews(image);
+        List<UInt8Image> all = new ArrayList<>(v.index().length);
+        for (int i : v.index()) {
+            all.add(v.unique().get(i));
+        }
+        return all;
+    }
+
+    /** The distinct views of one image and the logical → distinct mapping. */
+    public Views uniqueViews(UInt8Image image) {
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        List<UInt8Image> unique = new ArrayList<>();
+        int[] index = new int[viewsPerImage()];
+        int v = 0;
+        int baseSide = centreScale > 0 ? centreScale : image.shortSide();
         UInt8Image base = fit(centreScale > 0 ? Resize.shortSide(image, centreScale) : image);
-        views.add(Crops.apply(base, Crops.centre(base.width(), base.height(), cropSize)));
+        v = add(base, baseSide, Crops.centre(base.width(), base.height(), cropSize), seen, unique, index, v);
         for (CropBox box : Crops.tenCrop(base.width(), base.height(), cropSize)) {
-            views.add(Crops.apply(base, box));
+            v = add(base, baseSide, box, seen, unique, index, v);
         }
         for (int scale : scales) {
             UInt8Image scaled = fit(Resize.shortSide(image, scale));
             for (CropBox box : Crops.tenCrop(scaled.width(), scaled.height(), cropSize)) {
-                views.add(Crops.apply(scaled, box));
+                v = add(scaled, scale, box, seen, unique, index, v);
             }
         }
-        return views;
+        return new Views(unique, index);
+    }
+
+    private static int add(UInt8Image source, int side, CropBox box, java.util.Map<String, Integer> seen,
+                           List<UInt8Image> unique, int[] index, int v) {
+        String key = side + ":" + box;
+        Integer at = seen.get(key);
+        if (at == null) {
+            at = unique.size();
+            unique.add(Crops.apply(source, box));
+            seen.put(key, at);
+        }
+        index[v] = at;
+        return v + 1;
     }
 
     private UInt8Image fit(UInt8Image image) {

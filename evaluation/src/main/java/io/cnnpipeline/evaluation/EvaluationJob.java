@@ -169,32 +169,35 @@ public final class EvaluationJob {
         }
 
         private void evaluate(MultiLayerNetwork net, List<ShardRecord> chunk, EvaluationCounts counts) {
-            int views = plan.viewsPerImage();
             int c = normalizer.channels();
-            int size = -1;
-            float[] features = null;
-            int chw = 0;
+            int size = plan.cropSize();
+            int chw = c * size * size;
+            List<CropPlan.Views> views = new ArrayList<>(chunk.size());
+            int total = 0;
+            for (ShardRecord record : chunk) {
+                CropPlan.Views v = plan.uniqueViews(record.image());
+                views.add(v);
+                total += v.unique().size();
+            }
+            float[] features = new float[total * chw];
+            int[] offset = new int[chunk.size()];
+            int row = 0;
             for (int i = 0; i < chunk.size(); i++) {
-                List<UInt8Image> imageViews = plan.views(chunk.get(i).image());
-                for (int v = 0; v < views; v++) {
-                    UInt8Image view = imageViews.get(v);
-                    if (features == null) {
-                        size = view.width();
-                        chw = c * size * size;
-                        features = new float[chunk.size() * views * chw];
-                    }
-                    normalizer.writeChw(view, features, (i * views + v) * chw);
+                offset[i] = row;
+                for (UInt8Image view : views.get(i).unique()) {
+                    normalizer.writeChw(view, features, row++ * chw);
                 }
             }
-            INDArray input = Nd4j.create(features, new long[] {(long) chunk.size() * views, c, size, size}, 'c');
+            INDArray input = Nd4j.create(features, new long[] {total, c, size, size}, 'c');
             float[] probs = net.output(input, false).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
                     .dup('c').data().asFloat();
             for (int i = 0; i < chunk.size(); i++) {
+                int[] index = views.get(i).index();
                 for (CropPlan.Mode mode : CropPlan.Mode.values()) {
                     int[] range = plan.range(mode);
                     double[] mean = new double[classes];
                     for (int v = range[0]; v < range[1]; v++) {
-                        int base = (i * views + v) * classes;
+                        int base = (offset[i] + index[v]) * classes;
                         for (int k = 0; k < classes; k++) {
                             mean[k] += probs[base + k];
                         }

@@ -34,6 +34,27 @@ class CropPlanTest {
     }
 
     @Test
+    void sharedViewsAreComputedOnceAndMappedBack() {
+        UInt8Image square = TestImages.pattern(1, 16, 1, 3);
+        CropPlan plan = new CropPlan(16, 0, List.of(16, 20));
+        CropPlan.Views v = plan.uniqueViews(square);
+        // At the stored size every crop is the whole image: one unflipped and one flipped view, shared by the
+        // centre crop, the 10-crop and the multi-scale views at 16; scale 20 adds 10 distinct views.
+        assertEquals(2 + 10, v.unique().size());
+        assertEquals(31, v.index().length);
+        assertEquals(square, v.unique().get(v.index()[0]));
+        List<UInt8Image> all = plan.views(square);
+        for (int i = 0; i < all.size(); i++) {
+            assertEquals(all.get(i), v.unique().get(v.index()[i]));
+        }
+        CropPlan photoPlan = new CropPlan(24, 28, List.of(24, 28, 36));
+        assertEquals(1 + 10 + 30, photoPlan.views(photo).size());
+        // 40x30 photo: the centre crop is one of the 10 crops and scale 28 repeats the centre scale; at scale 24 the
+        // image is 32x24, so top and bottom corners coincide (3 distinct boxes, 6 with flips).
+        assertEquals(10 + 6 + 10, photoPlan.uniqueViews(photo).unique().size());
+    }
+
+    @Test
     void imagesSmallerThanTheCropArePadded() {
         CropPlan plan = new CropPlan(20, 0, List.of(20));
         UInt8Image small = TestImages.pattern(0, 16, 1, 2);

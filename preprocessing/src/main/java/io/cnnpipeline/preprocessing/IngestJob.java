@@ -252,28 +252,34 @@ public final class IngestJob {
         return names;
     }
 
-    /** Zero-length files with a listed extension under {@code root}, skipping hidden and {@code _} entries as Spark does. */
+    /**
+     * Zero-length files with a listed extension under {@code root}, skipping hidden and {@code _} entries as Spark
+     * does. Walks with {@code listStatusIterator}: {@code listFiles} builds LocatedFileStatus objects, which on the
+     * local filesystem fork a shell per file to read permissions.
+     */
     static List<String> listEmptyFiles(String root, List<String> extensions, Configuration hadoop) {
         FileSystem fs = HadoopFiles.fs(root, hadoop);
         List<String> empty = new ArrayList<>();
+        java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+        dirs.push(new Path(root));
         try {
-            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
-                    fs.listFiles(new Path(root), true);
-            while (it.hasNext()) {
-                org.apache.hadoop.fs.LocatedFileStatus st = it.next();
-                if (st.getLen() != 0) {
-                    continue;
-                }
-                String path = fs.makeQualified(st.getPath()).toString();
-                String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
-                boolean hidden = false;
-                for (String part : relative.split("/")) {
-                    hidden |= part.startsWith(".") || part.startsWith("_");
-                }
-                int dot = relative.lastIndexOf('.');
-                String ext = dot < 0 ? "" : relative.substring(dot + 1).toLowerCase(Locale.ROOT);
-                if (!hidden && extensions.contains(ext)) {
-                    empty.add(path);
+            while (!dirs.isEmpty()) {
+                org.apache.hadoop.fs.RemoteIterator<FileStatus> it = fs.listStatusIterator(dirs.pop());
+                while (it.hasNext()) {
+                    FileStatus st = it.next();
+                    String name = st.getPath().getName();
+                    if (name.startsWith(".") || name.startsWith("_")) {
+                        continue;
+                    }
+                    if (st.isDirectory()) {
+                        dirs.push(st.getPath());
+                        continue;
+                    }
+                    int dot = name.lastIndexOf('.');
+                    String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+                    if (st.getLen() == 0 && extensions.contains(ext)) {
+                        empty.add(fs.makeQualified(st.getPath()).toString());
+                    }
                 }
             }
         } catch (IOException e) {

@@ -171,7 +171,7 @@ public final class TrainingJob {
                 .rddTrainingApproach("export".equals(config.rddTrainingApproach())
                         ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
                 .exportDirectory(exportDir)
-                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
+                .storageLevel(StorageLevel.MEMORY_ONLY())
                 .rngSeed(config.seed())
                 .collectTrainingStats(config.collectTrainingStats())
                 .build();
