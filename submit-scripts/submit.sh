@@ -37,6 +37,9 @@ if [[ -z "${SPARK_SUBMIT:-}" ]]; then
 fi
 deploy_mode="${DEPLOY_MODE:-client}"
 
+# dl4j-spark's training statistics (train.collect-training-stats) use the system clock, not an NTP client.
+time_source=org.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource
+
 files=()
 args=()
 while (($#)); do
@@ -65,6 +68,8 @@ exec "$SPARK_SUBMIT" \
   --conf spark.executorEnv.OMP_NUM_THREADS=1 \
   --conf spark.yarn.appMasterEnv.OMP_NUM_THREADS=1 \
   --conf spark.task.maxFailures=4 \
+  --conf spark.driver.defaultJavaOptions=-D$time_source \
+  --conf spark.executor.defaultJavaOptions=-D$time_source \
   "${files_arg[@]}" \
   ${EXTRA_SPARK_ARGS:-} \
   "$JAR" "$stage" "${args[@]}"

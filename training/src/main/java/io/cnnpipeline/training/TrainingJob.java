@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+    static final String TIME_SOURCE_PROPERTY = org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY;
+    static final String SYSTEM_CLOCK = org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName();
 
     private TrainingJob() {
     }
@@ -164,6 +166,11 @@ public final class TrainingJob {
      * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed.
      */
     static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, String exportDir) {
+        if (config.collectTrainingStats() && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
+            // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
+            // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
+            System.setProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK);
+        }
         return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSizePerWorker())
                 .batchSizePerWorker(config.batchSizePerWorker())
                 .averagingFrequency(config.averagingFrequency())

@@ -39,7 +39,13 @@ final class TrainingFixtures {
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
                                  int batch, int averaging, String approach, Augmentation augmentation) {
+        return config(runsDir, runId, updater, lr, epochs, workers, batch, averaging, approach, augmentation, false);
+    }
+
+    static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
+                                 int batch, int averaging, String approach, Augmentation augmentation,
+                                 boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
-                updater, lr, 0.9, 0.0, augmentation, 40, false, 42);
+                updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42);
     }
 }

@@ -66,13 +66,15 @@ class TrainingJobTest {
     }
 
     @Test
-    void exportApproachLeavesNoExportedDataSetsBehind(@TempDir Path runs) throws Exception {
+    void exportApproachLeavesNoExportedDataSetsBehindAndWritesTrainingStats(@TempDir Path runs) throws Exception {
         File dl4jTmp = new File(System.getProperty("java.io.tmpdir"), "hadoop-" + System.getProperty("user.name")
                 + "/dl4j");
         Set<String> before = listing(dl4jTmp);
         TrainingConfig config = TrainingFixtures.config(runs.toString(), "export", "nesterov", 0.01, 1, 2, 8, 1,
-                "export", AUG);
+                "export", AUG, true);
         TrainResult result = TrainingJob.run(SPARK, config, "");
+        String html = Files.readString(runs.resolve("export/training-stats.html"));
+        assertTrue(html.contains("<html") && html.length() > 10_000, "training-stats.html: " + html.length() + " chars");
         assertEquals(1, result.epochs().size());
         assertFalse(Files.exists(runs.resolve("export/.export")), "exported minibatches must be deleted");
         assertEquals(before, listing(dl4jTmp), "nothing may be exported under " + dl4jTmp);
