@@ -117,7 +117,7 @@ public final class Cli {
     }
 
     @Command(name = "run", description = "preprocess, train and evaluate from one configuration.")
-    static final class Run extends Stage {
+    static class Run extends Stage {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             Pipeline.RunResult r = Pipeline.run(spark, config);
@@ -129,7 +129,7 @@ public final class Cli {
 
     @Command(name = "demo", description = "Fashion-MNIST from Debian's dataset-fashion-mnist as PNG class folders, "
             + "then preprocess, train and evaluate on local Spark (profile conf/fashion-mnist.conf).")
-    static final class DemoCommand extends Stage {
+    static final class DemoCommand extends Run {
         @Override
         String profile() {
             return PipelineConfig.DEMO_PROFILE;
@@ -138,14 +138,6 @@ public final class Cli {
         @Override
         void before(PipelineConfig config) {
             Demo.prepareImages(config);
-        }
-
-        @Override
-        void run(SparkSession spark, PipelineConfig config) {
-            Pipeline.RunResult r = Pipeline.run(spark, config);
-            print(r.preprocess());
-            print(r.train());
-            print(r.evaluate());
         }
     }
 

@@ -274,14 +274,6 @@ public final class PipelineConfig {
         return config.getInt("demo.test-limit");
     }
 
-    /**
-     * This configuration with more {@code key=value} overrides applied and validated again. Substitutions were
-     * resolved at load time: overriding {@code preprocess.output} here does not move {@code train.dataset}.
-     */
-    public PipelineConfig with(Map<String, Object> overrides) {
-        return new PipelineConfig(ConfigFactory.parseMap(overrides).withFallback(config).resolve());
-    }
-
     /** The resolved configuration as HOCON text, as written to {@code config.resolved.conf}. */
     public String render() {
         return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));

@@ -27,19 +27,19 @@ public final class HadoopFiles {
         }
     }
 
-    /** Writes {@code bytes} to a temporary sibling of {@code target} and renames it into place (replacing it). */
+    /**
+     * Writes {@code bytes} to a temporary sibling of {@code target} and renames it into place, replacing an existing
+     * file in the same rename ({@code FileContext} rename with {@code OVERWRITE}, atomic on HDFS and local disks):
+     * a reader sees the old content or the new, never a partial file or none.
+     */
     public static void writeAtomically(FileSystem fs, Path target, byte[] bytes) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
             try (OutputStream out = fs.create(tmp, true)) {
                 out.write(bytes);
             }
-            if (fs.exists(target)) {
-                fs.delete(target, false);
-            }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename of " + tmp + " to " + target + " failed");
-            }
+            org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), fs.getConf())
+                    .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
         } catch (IOException e) {
             deleteQuietly(fs, tmp);
             throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
