@@ -129,7 +129,6 @@ public final class CropPlan implements Serializable {
     }
 
     private UInt8Image fit(UInt8Image image) {
-        int deficit = Math.max(cropSize - image.width(), cropSize - image.height());
-        return deficit > 0 ? Crops.pad(image, (deficit + 1) / 2) : image;
+        return Crops.padTo(image, cropSize);
     }
 }

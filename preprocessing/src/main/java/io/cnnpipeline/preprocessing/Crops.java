@@ -106,6 +106,15 @@ public final class Crops {
         return new UInt8Image(w, h, c, out);
     }
 
+    /**
+     * Zero-pads an image just enough (the same on every side) that a {@code size}×{@code size} crop fits; returns it
+     * unchanged when it already does. Used where small images meet a fixed input size (validation and test crops).
+     */
+    public static UInt8Image padTo(UInt8Image image, int size) {
+        int deficit = Math.max(size - image.width(), size - image.height());
+        return deficit > 0 ? pad(image, (deficit + 1) / 2) : image;
+    }
+
     private static void requireFits(int imageWidth, int imageHeight, int size) {
         if (size <= 0 || size > imageWidth || size > imageHeight) {
             throw new IllegalArgumentException("Cannot crop " + size + "x" + size + " from a " + imageWidth + "x"

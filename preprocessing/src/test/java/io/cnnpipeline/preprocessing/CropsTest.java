@@ -54,6 +54,9 @@ class CropsTest {
         assertEquals(0, padded.get(13, 13, 2));
         assertEquals(image.get(0, 0, 1), padded.get(2, 2, 1));
         assertEquals(image, Crops.apply(padded, new CropBox(2, 2, 10, 10, false)));
+        assertEquals(image, Crops.padTo(image, 10));
+        assertEquals(padded, Crops.padTo(image, 14));
+        assertEquals(padded, Crops.padTo(image, 13), "odd deficits pad the extra pixel on every side");
     }
 
     @Test

@@ -73,11 +73,7 @@ public final class Minibatches {
     record CentreCropping(int size) implements RecordTransform {
         @Override
         public UInt8Image apply(ShardRecord record) {
-            UInt8Image image = record.image();
-            int deficit = Math.max(size - image.width(), size - image.height());
-            if (deficit > 0) {
-                image = Crops.pad(image, (deficit + 1) / 2);
-            }
+            UInt8Image image = Crops.padTo(record.image(), size);
             return Crops.apply(image, Crops.centre(image.width(), image.height(), size));
         }
     }
