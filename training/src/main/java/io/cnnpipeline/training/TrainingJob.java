@@ -24,7 +24,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -197,8 +196,7 @@ public final class TrainingJob {
     private static void writeMetrics(FileSystem fs, Path path, List<EpochMetrics> metrics) {
         StringBuilder sb = new StringBuilder();
         for (EpochMetrics m : metrics) {
-            sb.append(Json.MAPPER.copy().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                    .valueToTree(m).toString()).append('\n');
+            sb.append(Json.MAPPER.valueToTree(m).toString()).append('\n');
         }
         HadoopFiles.writeAtomically(fs, path, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
