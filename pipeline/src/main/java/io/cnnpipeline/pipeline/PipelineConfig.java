@@ -8,10 +8,10 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import io.cnnpipeline.evaluation.EvaluationConfig;
-import io.cnnpipeline.preprocessing.Augmentation;
 import io.cnnpipeline.preprocessing.IngestConfig;
 import io.cnnpipeline.preprocessing.InvalidConfigException;
 import io.cnnpipeline.preprocessing.ShardCodec;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import io.cnnpipeline.training.TrainingConfig;
 import java.io.File;
 import java.time.ZoneOffset;
@@ -128,6 +128,12 @@ public final class PipelineConfig {
                 continue;
             }
             if (!defaults.hasPathOrNull(key)) {
+                String scalar = scalarPrefix(key, defaults);
+                if (scalar != null) {
+                    throw new InvalidConfigException(scalar, "must be a "
+                            + defaults.getValue(scalar).valueType().name().toLowerCase(java.util.Locale.ROOT)
+                            + ", not an object", null);
+                }
                 unknown.add(key);
             }
         }
@@ -137,6 +143,19 @@ public final class PipelineConfig {
                     + String.join(", ", unknown.stream().skip(1).toList()) + ")" : "")
                     + "; see cnn-pipeline config for every key", null);
         }
+    }
+
+    /** The longest proper prefix of {@code key} that {@code defaults} declares as a non-object value, or null. */
+    private static String scalarPrefix(String key, Config defaults) {
+        List<String> parts = com.typesafe.config.ConfigUtil.splitPath(key);
+        for (int n = parts.size() - 1; n >= 1; n--) {
+            String prefix = com.typesafe.config.ConfigUtil.joinPath(parts.subList(0, n));
+            if (defaults.hasPath(prefix)) {
+                return defaults.getValue(prefix).valueType() == com.typesafe.config.ConfigValueType.OBJECT ? null
+                        : prefix;
+            }
+        }
+        return null;
     }
 
     private static final java.util.regex.Pattern TYPED_KEY =
@@ -184,17 +203,7 @@ public final class PipelineConfig {
     }
 
     private TrainingConfig readTrain() {
-        Augmentation augmentation;
-        try {
-            augmentation = new Augmentation(config.getInt("train.augmentation.scale-min"),
-                    config.getInt("train.augmentation.scale-max"), config.getInt("train.augmentation.padding"),
-                    config.getInt("train.augmentation.crop-size"),
-                    config.getDouble("train.augmentation.flip-probability"));
-        } catch (InvalidConfigException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException("train.augmentation", e.getMessage(), null);
-        }
+        AugmentationPipeline augmentation = AugmentationConfig.read(config);
         return new TrainingConfig(config.getString("train.dataset"), config.getString("train.runs-dir"),
                 config.getString("train.run-id"), config.getString("train.network"), config.getInt("train.epochs"),
                 config.getInt("train.workers"), config.getInt("train.batch-size-per-worker"),

@@ -41,7 +41,7 @@ class CliTest {
         String[] r = run("config", "--demo", "--set", "train.epochs=4");
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("epochs=4"), r[1]);
-        assertTrue(r[1].contains("crop-size=28"), r[1]);
+        assertTrue(r[1].contains("input-size=28"), r[1]);
     }
 
     @Test

@@ -57,7 +57,7 @@ class PipelineConfigTest {
         InvalidConfigException e = rejected("train.epoch=3");
         assertEquals("train.epoch", e.key());
         assertTrue(e.getMessage().startsWith("Cannot use train.epoch: unknown key"), e.getMessage());
-        assertEquals("train.augmentation.flip", rejected("train.augmentation.flip=0.5").key());
+        assertEquals("train.transform-defaults.flip.p", rejected("train.transform-defaults.flip.p=0.5").key());
         assertEquals("trian.epochs", rejected("trian.epochs=3").key());
         // spark.conf is free-form: any Spark setting passes through.
         assertEquals("4g", load("spark.conf.\"spark.executor.memory\"=4g").sparkConf().get("spark.executor.memory"));
@@ -76,7 +76,23 @@ class PipelineConfigTest {
         "train.workers=-1|train.workers|must be >= 0",
         "train.rdd-training-approach=shared|train.rdd-training-approach|must be one of",
         "train.run-id=\"a/b\"|train.run-id|must be a non-empty name",
-        "train.augmentation.flip-probability=2|train.augmentation|flip probability must be in [0, 1]",
+        "train.augmentation=[{type=flip, probability=2}]|train.augmentation[0]|flip: probability must be in [0, 1]",
+        "train.augmentation=[{type=flipp}]|train.augmentation[0].type|must be one of [affine, color-jitter, flip,",
+        "train.augmentation=[{probability=1}]|train.augmentation[0].type|is required",
+        "train.augmentation=[{type=flip}, {type=pad-crop, pading=2}]|train.augmentation[1].pading|unknown key for pad-crop",
+        "train.augmentation=[{type=affine, rotate=lots}]|train.augmentation[0].rotate|must be a number",
+        "train.augmentation=[{type=affine, border=wrap}]|train.augmentation[0].border|must be constant, replicate or reflect",
+        "train.augmentation=[{type=affine, shear=90}]|train.augmentation[0]|shear must be in [0, 90) degrees",
+        "train.augmentation=[{type=scale-crop, scale-min=300, scale-max=256}]|train.augmentation[0]|scale range must be",
+        "train.augmentation=[{type=scale-crop, size=200}]|train.augmentation|outputs 200x200 but the network input is 224x224",
+        "train.augmentation=[{type=pad-crop, probability=0.5}]|train.augmentation|must have probability 1",
+        "train.augmentation=[{type=random-erasing, fill=grey}]|train.augmentation[0].fill|must be random or a value 0..255",
+        "train.augmentation=[{type=random-resized-crop, area-min=0}]|train.augmentation[0]|area fractions must satisfy",
+        "train.augmentation=[{type=color-jitter, brightness=-1}]|train.augmentation[0]|brightness must be >= 0",
+        "train.augmentation=[{type=lens-distortion, strength=2}]|train.augmentation[0]|strength must be in [0, 1]",
+        "train.augmentation=[{type=pca-lighting, sigma=-0.1}]|train.augmentation[0]|sigma must be >= 0",
+        "train.augmentation={type=flip}|train.augmentation|must be a list, not an object",
+        "train.input-size=0|train.input-size|must be > 0",
         "preprocess.channels=2|preprocess.channels|must be 1 or 3",
         "preprocess.codec=gif|preprocess.codec|must be png, jpeg or raw",
         "preprocess.short-side=-1|preprocess.short-side|must be >= 0",

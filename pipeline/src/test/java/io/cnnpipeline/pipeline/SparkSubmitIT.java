@@ -40,7 +40,8 @@ class SparkSubmitIT {
                 "train.run-id = submitted",
                 "train.epochs = 1",
                 "train.batch-size-per-worker = 8",
-                "train.augmentation { padding = 2, crop-size = 16 }",
+                "train.input-size = 16",
+                "train.augmentation = [{type = pad-crop, padding = 2}, {type = flip}]",
                 "evaluate { centre-scale = 0, scales = [16, 18] }", ""));
 
         List<String> command = new ArrayList<>();

@@ -53,34 +53,90 @@ public final class Resize {
         if (width == image.width() && height == image.height()) {
             return image;
         }
+        return resizedCrop(image, width, height, new CropBox(0, 0, width, height, false));
+    }
+
+    /**
+     * Equals {@code Crops.apply(Resize.to(image, scaledWidth, scaledHeight), box)} pixel for pixel, but resamples only
+     * the pixels inside the box: the kernels are the full resize's kernels at the box's output indices, so training's
+     * random scale + crop and evaluation's resize-then-crop views produce identical pixels for the same geometry.
+     *
+     * @param scaledWidth  width of the (virtual) resized image in pixels
+     * @param scaledHeight height of the (virtual) resized image in pixels
+     * @param box          crop in the resized image's coordinates; {@link CropBox#flip()} mirrors the result
+     * @throws IllegalArgumentException if the box does not lie inside the resized image
+     */
+    public static UInt8Image resizedCrop(UInt8Image image, int scaledWidth, int scaledHeight, CropBox box) {
+        if (scaledWidth <= 0 || scaledHeight <= 0 || !box.fitsIn(scaledWidth, scaledHeight)) {
+            throw new IllegalArgumentException("Cannot resize and crop: " + box + " does not lie inside "
+                    + scaledWidth + "x" + scaledHeight);
+        }
+        if (scaledWidth == image.width() && scaledHeight == image.height()) {
+            return Crops.apply(image, box);
+        }
+        Kernel kx = Kernel.of(image.width(), (double) image.width() / scaledWidth, box.x(), box.width());
+        Kernel ky = Kernel.of(image.height(), (double) image.height() / scaledHeight, box.y(), box.height());
+        return resample(image, kx, ky, box.flip());
+    }
+
+    /**
+     * Resamples the source rectangle ({@code x}, {@code y}, {@code width}, {@code height}) — in source pixels,
+     * inside the image — to {@code outWidth} × {@code outHeight}: Inception-style random-resized-crop. Same kernels
+     * as {@link #to}: area when shrinking an axis, bilinear when enlarging it.
+     *
+     * @throws IllegalArgumentException if the rectangle is empty or leaves the image, or the output size is not positive
+     */
+    public static UInt8Image region(UInt8Image image, int x, int y, int width, int height, int outWidth,
+                                    int outHeight) {
+        if (width <= 0 || height <= 0 || x < 0 || y < 0 || x + width > image.width() || y + height > image.height()
+                || outWidth <= 0 || outHeight <= 0) {
+            throw new IllegalArgumentException("Cannot resample region " + width + "x" + height + "+" + x + "+" + y
+                    + " of a " + image.width() + "x" + image.height() + " image to " + outWidth + "x" + outHeight);
+        }
+        double sx = (double) width / outWidth;
+        double sy = (double) height / outHeight;
+        Kernel kx = Kernel.of(image.width(), sx, x / sx, outWidth);
+        Kernel ky = Kernel.of(image.height(), sy, y / sy, outHeight);
+        return resample(image, kx, ky, false);
+    }
+
+    /** Separable resampling with precomputed kernels: horizontal pass over the rows the vertical kernel reads. */
+    private static UInt8Image resample(UInt8Image image, Kernel kx, Kernel ky, boolean flip) {
         int c = image.channels();
         int iw = image.width();
-        int ih = image.height();
+        int width = kx.start.length;
+        int height = ky.start.length;
         byte[] src = image.pixels();
-        // Horizontal pass: ih rows of width `width`, float.
-        Kernel kx = Kernel.of(iw, width);
-        float[] tmp = new float[ih * width * c];
-        for (int y = 0; y < ih; y++) {
+        int rowLo = ky.start[0];
+        int rowHi = 0;
+        for (int y = 0; y < height; y++) {
+            rowLo = Math.min(rowLo, ky.start[y]);
+            rowHi = Math.max(rowHi, ky.start[y] + ky.weights[y].length);
+        }
+        // Horizontal pass: rows rowLo..rowHi-1 of width `width`, float; mirrored here when flipping.
+        int stride = width * c;
+        float[] tmp = new float[(rowHi - rowLo) * stride];
+        for (int y = rowLo; y < rowHi; y++) {
             int rowIn = y * iw * c;
-            int rowOut = y * width * c;
+            int rowOut = (y - rowLo) * stride;
             for (int x = 0; x < width; x++) {
                 int start = kx.start[x];
                 float[] wts = kx.weights[x];
+                int o = rowOut + (flip ? width - 1 - x : x) * c;
                 for (int ch = 0; ch < c; ch++) {
                     float acc = 0f;
+                    int s = rowIn + start * c + ch;
                     for (int k = 0; k < wts.length; k++) {
-                        acc += wts[k] * (src[rowIn + (start + k) * c + ch] & 0xFF);
+                        acc += wts[k] * (src[s + k * c] & 0xFF);
                     }
-                    tmp[rowOut + x * c + ch] = acc;
+                    tmp[o + ch] = acc;
                 }
             }
         }
         // Vertical pass.
-        Kernel ky = Kernel.of(ih, height);
         byte[] out = new byte[width * height * c];
-        int stride = width * c;
         for (int y = 0; y < height; y++) {
-            int start = ky.start[y];
+            int start = ky.start[y] - rowLo;
             float[] wts = ky.weights[y];
             int rowOut = y * stride;
             for (int i = 0; i < stride; i++) {
@@ -105,22 +161,30 @@ public final class Resize {
             weights = new float[n][];
         }
 
-        static Kernel of(int in, int out) {
-            Kernel k = new Kernel(out);
-            double scale = (double) in / out;
-            for (int i = 0; i < out; i++) {
+        /**
+         * Kernels for {@code n} outputs at virtual output indices {@code offset + i} of a resampling by
+         * {@code scale} input pixels per output pixel, over an input axis of {@code in} pixels.
+         */
+        static Kernel of(int in, double scale, double offset, int n) {
+            Kernel k = new Kernel(n);
+            for (int i = 0; i < n; i++) {
+                double u = offset + i;
                 if (scale >= 1.0) {
-                    // Area: output pixel i covers [i*scale, (i+1)*scale) of the input.
-                    double lo = i * scale;
-                    double hi = Math.min(in, (i + 1) * scale);
-                    int first = (int) Math.floor(lo);
-                    int last = Math.min(in - 1, (int) Math.ceil(hi) - 1);
+                    // Area: output pixel u covers [u*scale, (u+1)*scale) of the input.
+                    double lo = u * scale;
+                    double hi = Math.min(in, (u + 1) * scale);
+                    int first = Math.min(in - 1, (int) Math.floor(lo));
+                    int last = Math.max(first, Math.min(in - 1, (int) Math.ceil(hi) - 1));
                     float[] w = new float[last - first + 1];
                     double sum = 0;
                     for (int j = first; j <= last; j++) {
                         double overlap = Math.min(hi, j + 1) - Math.max(lo, j);
                         w[j - first] = (float) Math.max(0, overlap);
                         sum += w[j - first];
+                    }
+                    if (sum <= 0) {
+                        w = new float[] {1f};
+                        sum = 1;
                     }
                     for (int j = 0; j < w.length; j++) {
                         w[j] /= (float) sum;
@@ -129,7 +193,7 @@ public final class Resize {
                     k.weights[i] = w;
                 } else {
                     // Bilinear with aligned centres.
-                    double centre = (i + 0.5) * scale - 0.5;
+                    double centre = (u + 0.5) * scale - 0.5;
                     int j0 = (int) Math.floor(centre);
                     double frac = centre - j0;
                     int a = Math.max(0, Math.min(in - 1, j0));

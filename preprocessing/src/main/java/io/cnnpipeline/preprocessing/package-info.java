@@ -2,7 +2,7 @@
  * Turns stored image bytes into network inputs: decoding ({@link io.cnnpipeline.preprocessing.ImageDecoder}),
  * antialiased resizing ({@link io.cnnpipeline.preprocessing.Resize}), crop geometry shared by training and test-time
  * crops ({@link io.cnnpipeline.preprocessing.Crops}), online augmentation
- * ({@link io.cnnpipeline.preprocessing.Augmentation}), the Parquet shard contract
+ * ({@link io.cnnpipeline.preprocessing.augment}), the Parquet shard contract
  * ({@link io.cnnpipeline.preprocessing.ShardSchema}), dataset statistics
  * ({@link io.cnnpipeline.preprocessing.DatasetStats}) and the ingest Spark job
  * ({@link io.cnnpipeline.preprocessing.IngestJob}).

@@ -1,12 +1,12 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.Augmentation;
 import io.cnnpipeline.preprocessing.Crops;
 import io.cnnpipeline.preprocessing.Normalizer;
 import io.cnnpipeline.preprocessing.RandomStreams;
 import io.cnnpipeline.preprocessing.ShardRecord;
 import io.cnnpipeline.preprocessing.ShardSchema;
 import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -25,7 +25,8 @@ import scala.Tuple2;
  *
  * <p>Training minibatches are shuffled and augmented per epoch: each record's position is ordered by a hash of
  * (seed, epoch, key) and its augmentation drawn from the stream (seed, epoch, key) (see {@link RandomStreams}), so
- * an epoch's augmented images do not depend on how Spark partitioned the input.
+ * an epoch's augmented images do not depend on how Spark partitioned the input. Augmentation is an
+ * {@link AugmentationPipeline} with the record seed {@link AugmentationPipeline#recordSeed}(seed, epoch, key).
  */
 public final class Minibatches {
     private Minibatches() {
@@ -37,7 +38,7 @@ public final class Minibatches {
      * @param shards     training shard rows ({@link ShardSchema})
      * @param partitions partitions of the result (usually the number of workers)
      */
-    public static JavaRDD<DataSet> training(Dataset<Row> shards, Augmentation augmentation, Normalizer normalizer,
+    public static JavaRDD<DataSet> training(Dataset<Row> shards, AugmentationPipeline augmentation, Normalizer normalizer,
                                             int classes, int batchSize, long seed, int epoch, int partitions) {
         String keyColumn = ShardSchema.KEY.name();
         return shards.javaRDD()
@@ -46,7 +47,7 @@ public final class Minibatches {
                 .repartitionAndSortWithinPartitions(new HashPartitioner(partitions))
                 .values()
                 .mapPartitions(new BatchPartition(new Augmenting(augmentation, seed, epoch), normalizer, classes,
-                        batchSize, augmentation.cropSize()));
+                        batchSize, augmentation.inputSize()));
     }
 
     /** Centre-crop minibatches (no augmentation), for validation and train-accuracy measurements. */
@@ -61,11 +62,10 @@ public final class Minibatches {
         UInt8Image apply(ShardRecord record);
     }
 
-    record Augmenting(Augmentation augmentation, long seed, int epoch) implements RecordTransform {
+    record Augmenting(AugmentationPipeline augmentation, long seed, int epoch) implements RecordTransform {
         @Override
         public UInt8Image apply(ShardRecord record) {
-            return augmentation.apply(record.image(),
-                    RandomStreams.forRecord(seed, RandomStreams.AUGMENTATION, epoch, record.key()));
+            return augmentation.apply(record.image(), AugmentationPipeline.recordSeed(seed, epoch, record.key()));
         }
     }
 

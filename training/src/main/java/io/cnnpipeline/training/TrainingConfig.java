@@ -2,7 +2,7 @@ package io.cnnpipeline.training;
 
 import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
 
-import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import java.io.Serializable;
 import java.util.Set;
 
@@ -25,7 +25,8 @@ import java.util.Set;
  * @param learningRate        learning rate
  * @param momentum            momentum for nesterov
  * @param weightDecay         L2 weight decay coefficient (0 = off)
- * @param augmentation        online augmentation; its crop size is the network's input size
+ * @param augmentation        online augmentation; its input size is the network's input size (PCA lighting is
+ *                            bound to the dataset's statistics when training starts)
  * @param trainAccuracySample records of the training split evaluated (centre crop) each epoch for train accuracy;
  *                            0 = skip
  * @param collectTrainingStats record Spark training statistics and write {@code training-stats.html}
@@ -34,7 +35,7 @@ import java.util.Set;
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
                              String rddTrainingApproach, String updater, double learningRate, double momentum,
-                             double weightDecay, Augmentation augmentation, int trainAccuracySample,
+                             double weightDecay, AugmentationPipeline augmentation, int trainAccuracySample,
                              boolean collectTrainingStats, long seed) implements Serializable {
 
     public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
@@ -62,8 +63,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         require(trainAccuracySample >= 0, "train.train-accuracy-sample", "must be >= 0", trainAccuracySample);
     }
 
-    /** The network's input side in pixels (the augmentation's crop size). */
+    /** The network's input side in pixels ({@code train.input-size}). */
     public int inputSize() {
-        return augmentation.cropSize();
+        return augmentation.inputSize();
     }
 }

@@ -4,7 +4,9 @@ import io.cnnpipeline.preprocessing.BuildInfo;
 import io.cnnpipeline.preprocessing.DatasetDirectory;
 import io.cnnpipeline.preprocessing.HadoopFiles;
 import io.cnnpipeline.preprocessing.Json;
+import io.cnnpipeline.preprocessing.InvalidConfigException;
 import io.cnnpipeline.preprocessing.Normalizer;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import io.cnnpipeline.preprocessing.RandomStreams;
 import io.cnnpipeline.preprocessing.ShardSchema;
 import java.io.ByteArrayOutputStream;
@@ -69,6 +71,13 @@ public final class TrainingJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
+        AugmentationPipeline augmentation;
+        try {
+            augmentation = config.augmentation().withStats(dataset.stats());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("train.augmentation", e.getMessage() + " (dataset " + dataset.uri() + ")",
+                    null);
+        }
         FileSystem fs = HadoopFiles.fs(config.runsDir(), hadoop);
         Path runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
         if (HadoopFiles.exists(fs, runDir)) {
@@ -121,7 +130,7 @@ public final class TrainingJob {
         List<EpochMetrics> metrics = new ArrayList<>();
         try {
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-                JavaRDD<DataSet> minibatches = Minibatches.training(train, config.augmentation(), normalizer,
+                JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer,
                         classes, config.batchSizePerWorker(), config.seed(), epoch, workers);
                 long t0 = System.nanoTime();
                 sparkNet.fit(minibatches);

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.preprocessing.augment.Flip;
+import io.cnnpipeline.preprocessing.augment.PadCrop;
 import io.cnnpipeline.preprocessing.DatasetDirectory;
 import io.cnnpipeline.preprocessing.Normalizer;
 import io.cnnpipeline.preprocessing.TestSpark;
@@ -21,7 +23,8 @@ class MinibatchesTest {
     private final DatasetDirectory dataset = DatasetDirectory.open(TrainingFixtures.dataset(),
             SPARK.sparkContext().hadoopConfiguration());
     private final Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
-    private final Augmentation augmentation = new Augmentation(0, 0, 2, 16, 0.5);
+    private final AugmentationPipeline augmentation = new AugmentationPipeline(16, List.of(
+            new AugmentationPipeline.Step(new PadCrop(2, 16), 1.0), new AugmentationPipeline.Step(new Flip(true), 0.5)));
 
     private List<DataSet> epoch(Dataset<Row> shards, int epoch) {
         return Minibatches.training(shards, augmentation, normalizer, 3, 8, 42, epoch, 2).collect();

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import io.cnnpipeline.preprocessing.DatasetDirectory;
 import io.cnnpipeline.preprocessing.Normalizer;
 import io.cnnpipeline.preprocessing.TestSpark;
@@ -34,7 +34,7 @@ class ParameterAveragingEquivalenceTest {
                 .collect();
         List<DataSet> two = List.of(all.get(0), all.get(1));
         TrainingConfig config = TrainingFixtures.config("unused", "unused", "sgd", 0.05, 1, 2, 8, 1, "direct",
-                new Augmentation(0, 0, 0, 16, 0));
+                AugmentationPipeline.of(16));
 
         MultiLayerNetwork single = new MultiLayerNetwork(Networks.build(config, 16, 16, 1, 3));
         single.init();

@@ -1,6 +1,6 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import io.cnnpipeline.preprocessing.IngestConfig;
 import io.cnnpipeline.preprocessing.IngestJob;
 import io.cnnpipeline.preprocessing.ShardCodec;
@@ -38,12 +38,12 @@ final class TrainingFixtures {
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
-                                 int batch, int averaging, String approach, Augmentation augmentation) {
+                                 int batch, int averaging, String approach, AugmentationPipeline augmentation) {
         return config(runsDir, runId, updater, lr, epochs, workers, batch, averaging, approach, augmentation, false);
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
-                                 int batch, int averaging, String approach, Augmentation augmentation,
+                                 int batch, int averaging, String approach, AugmentationPipeline augmentation,
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42);

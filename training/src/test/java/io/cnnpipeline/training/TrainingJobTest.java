@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cnnpipeline.preprocessing.Augmentation;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.preprocessing.augment.Flip;
+import io.cnnpipeline.preprocessing.augment.PadCrop;
 import io.cnnpipeline.preprocessing.Json;
 import io.cnnpipeline.preprocessing.TestSpark;
 import java.io.File;
@@ -24,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TrainingJobTest {
     private static final SparkSession SPARK = TestSpark.get();
-    private static final Augmentation AUG = new Augmentation(0, 0, 2, 16, 0.5);
+    private static final AugmentationPipeline AUG = new AugmentationPipeline(16, List.of(
+            new AugmentationPipeline.Step(new PadCrop(2, 16), 1.0), new AugmentationPipeline.Step(new Flip(true), 0.5)));
 
     @Test
     void trainsAndWritesACompleteRunDirectory(@TempDir Path runs) throws Exception {
