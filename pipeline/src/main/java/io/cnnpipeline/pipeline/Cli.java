@@ -24,7 +24,7 @@ import picocli.CommandLine.ScopeType;
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
         subcommands = {Cli.Preprocess.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
-            Cli.ShowConfig.class})
+            Cli.ShowConfig.class, Cli.AugmentPreview.class, Cli.Bench.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "HOCON configuration file (repeatable; later files win).")
@@ -153,6 +153,140 @@ public final class Cli {
         public Integer call() {
             out.println(PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
                     parent.overrides).render());
+            return 0;
+        }
+    }
+
+    @Command(name = "augment-preview", description = "Write PNG grids of the configured training augmentation: "
+            + "rows of source images, columns of augmented variants (epochs 1..N); one grid for the pipeline and one "
+            + "per transform.")
+    static final class AugmentPreview implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Cli parent;
+
+        @Option(names = "--demo", description = "Layer the demo profile (Fashion-MNIST) as the demo command does.")
+        boolean demo;
+
+        @Option(names = "--images", paramLabel = "PATH", description = "Image files or directories, decoded and "
+                + "resized to preprocess.short-side as preprocess would store them (default: rows of the train split "
+                + "of train.dataset; PCA lighting then uses its stats.json).")
+        List<java.nio.file.Path> images = new ArrayList<>();
+
+        @Option(names = "--rows", defaultValue = "6", description = "Source images (rows); default ${DEFAULT-VALUE}.")
+        int rows;
+
+        @Option(names = "--variants", defaultValue = "8", description = "Augmented columns; default ${DEFAULT-VALUE}.")
+        int variants;
+
+        @Option(names = "--cell", defaultValue = "0", description = "Cell side in pixels; 0 = 4 x input size for "
+                + "inputs under 48 px, else min(input size, 160).")
+        int cell;
+
+        @Option(names = "--output", defaultValue = "work/augment-preview", description = "Directory (any Hadoop "
+                + "filesystem URI) for pipeline.png and <step>-<type>.png; default ${DEFAULT-VALUE}.")
+        String output;
+
+        @Override
+        public Integer call() {
+            PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
+                    parent.overrides);
+            InvalidConfigException.require(rows >= 1, "--rows", "must be >= 1", rows);
+            InvalidConfigException.require(variants >= 1, "--variants", "must be >= 1", variants);
+            InvalidConfigException.require(cell >= 0, "--cell", "must be >= 0", cell);
+            io.cnnpipeline.preprocessing.augment.AugmentationPipeline pipeline = config.train().augmentation();
+            PreviewSources.Loaded loaded;
+            if (!images.isEmpty()) {
+                loaded = PreviewSources.files(images, config.preprocess().channels(), config.preprocess().shortSide(),
+                        0, rows, new java.util.HashSet<>(config.preprocess().extensions()));
+            } else {
+                SparkSession spark = Pipeline.sparkSession(config);
+                try {
+                    loaded = PreviewSources.dataset(spark, config.train().dataset(), rows, config.seed());
+                } finally {
+                    spark.stop();
+                }
+            }
+            try {
+                pipeline = pipeline.withStats(loaded.stats());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("train.augmentation", e.getMessage(), null);
+            }
+            int side = pipeline.inputSize();
+            int cellSize = cell > 0 ? cell : (side < 48 ? 4 * side : Math.min(side, 160));
+            java.util.Map<String, byte[]> grids = AugmentationPreview.render(pipeline, loaded.sources(), variants,
+                    config.seed(), cellSize);
+            org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(output,
+                    new org.apache.hadoop.conf.Configuration());
+            for (java.util.Map.Entry<String, byte[]> g : grids.entrySet()) {
+                org.apache.hadoop.fs.Path target = fs.makeQualified(new org.apache.hadoop.fs.Path(output,
+                        g.getKey() + ".png"));
+                io.cnnpipeline.preprocessing.HadoopFiles.writeAtomically(fs, target, g.getValue());
+                out.println("augment-preview: " + target);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", description = "Benchmarks that print figures (not tests).",
+            subcommands = {Cli.BenchAugment.class})
+    static final class Bench implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return 2;
+        }
+    }
+
+    @Command(name = "augment", description = "Single-thread images/s of each augmentation transform and of the "
+            + "ImageNet training pipeline on decoded real photos stored at short side 256.")
+    static final class BenchAugment implements Callable<Integer> {
+        @Option(names = "--photos", defaultValue = "/usr/share/hugin/xrc/data/help_en_EN", paramLabel = "DIR",
+                description = "Photographs (default: Debian's hugin-data, ${DEFAULT-VALUE}).")
+        List<java.nio.file.Path> photos;
+
+        @Option(names = "--min-short-side", defaultValue = "200", description = "Skip images whose decoded short "
+                + "side is smaller (screenshots and icons); default ${DEFAULT-VALUE} px.")
+        int minShortSide;
+
+        @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per case; default "
+                + "${DEFAULT-VALUE}.")
+        double seconds;
+
+        @Option(names = "--warmup", defaultValue = "1.5", description = "Warm-up seconds per case; default "
+                + "${DEFAULT-VALUE}.")
+        double warmup;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            InvalidConfigException.require(seconds > 0, "--seconds", "must be > 0", seconds);
+            PreviewSources.Loaded loaded = PreviewSources.files(photos, 3, 256, minShortSide, Integer.MAX_VALUE,
+                    java.util.Set.of("jpg", "jpeg", "png"));
+            List<io.cnnpipeline.preprocessing.UInt8Image> stored = loaded.sources().stream()
+                    .map(AugmentationPreview.Source::image).toList();
+            double meanPixels = stored.stream().mapToDouble(i -> (double) i.width() * i.height()).average().orElse(0);
+            out.printf("bench augment: %d photos from %s, stored at short side 256 (mean %.0f x 256 px); 1 thread, "
+                    + "%.1f s per case after %.1f s warm-up%n", stored.size(), photos, meanPixels / 256, seconds, warmup);
+            List<AugmentationBench.Result> results = AugmentationBench.run(stored, loaded.stats(), warmup, seconds);
+            out.printf("%-90s %10s %12s%n", "case (input)", "images/s", "us/image");
+            for (AugmentationBench.Result r : results) {
+                out.printf("%-90s %10.0f %12.1f%n", r.name() + " (" + r.input() + ")", r.imagesPerSecond(),
+                        r.microsPerImage());
+            }
+            if (output != null) {
+                java.nio.file.Path parent = output.toAbsolutePath().getParent();
+                if (parent != null) {
+                    java.nio.file.Files.createDirectories(parent);
+                }
+                java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(
+                        AugmentationBench.report(results, stored.size(), photos.toString())));
+                out.println("bench augment: " + output);
+            }
             return 0;
         }
     }

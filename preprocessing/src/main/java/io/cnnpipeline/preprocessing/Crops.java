@@ -69,6 +69,13 @@ public final class Crops {
             int outRow = y * w * c;
             if (!box.flip()) {
                 System.arraycopy(src, inRow, out, outRow, w * c);
+            } else if (c == 3) {
+                for (int x = 0, i = inRow + (w - 1) * 3; x < w; x++, i -= 3) {
+                    int o = outRow + x * 3;
+                    out[o] = src[i];
+                    out[o + 1] = src[i + 1];
+                    out[o + 2] = src[i + 2];
+                }
             } else {
                 for (int x = 0; x < w; x++) {
                     System.arraycopy(src, inRow + (w - 1 - x) * c, out, outRow + x * c, c);

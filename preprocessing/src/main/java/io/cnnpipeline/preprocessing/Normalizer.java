@@ -13,6 +13,7 @@ public final class Normalizer implements Serializable {
 
     private final float[] mean;
     private final float[] invStd;
+    private transient float[][] luts;
 
     /**
      * @throws IllegalArgumentException if lengths differ or a standard deviation is not positive
@@ -52,14 +53,40 @@ public final class Normalizer implements Serializable {
         }
         int hw = image.width() * image.height();
         byte[] px = image.pixels();
+        if (c == 3) {
+            float[] l0 = lut(0);
+            float[] l1 = lut(1);
+            float[] l2 = lut(2);
+            for (int i = 0, j = 0; i < hw; i++, j += 3) {
+                dst[offset + i] = l0[px[j] & 0xFF];
+                dst[offset + hw + i] = l1[px[j + 1] & 0xFF];
+                dst[offset + 2 * hw + i] = l2[px[j + 2] & 0xFF];
+            }
+            return;
+        }
         for (int ch = 0; ch < c; ch++) {
-            float m = mean[ch];
-            float s = invStd[ch] / 255f;
-            float m2 = m * invStd[ch];
+            float[] lut = lut(ch);
             int base = offset + ch * hw;
-            for (int i = 0; i < hw; i++) {
-                dst[base + i] = (px[i * c + ch] & 0xFF) * s - m2;
+            for (int i = 0, j = ch; i < hw; i++, j += c) {
+                dst[base + i] = lut[px[j] & 0xFF];
             }
         }
+    }
+
+    /** The 256 normalized values of channel {@code ch}, computed once per instance (also after deserialization). */
+    private float[] lut(int ch) {
+        float[][] l = luts;
+        if (l == null) {
+            l = new float[mean.length][256];
+            for (int k = 0; k < mean.length; k++) {
+                float s = invStd[k] / 255f;
+                float m2 = mean[k] * invStd[k];
+                for (int v = 0; v < 256; v++) {
+                    l[k][v] = v * s - m2;
+                }
+            }
+            luts = l;
+        }
+        return l[ch];
     }
 }

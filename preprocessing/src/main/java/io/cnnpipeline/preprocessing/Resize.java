@@ -4,7 +4,7 @@ package io.cnnpipeline.preprocessing;
  * Separable resampling of {@link UInt8Image}s. Downscaling along an axis uses an area (box) filter: each output pixel
  * is the overlap-weighted mean of the input pixels it covers, so high frequencies are averaged away instead of aliased
  * (the behaviour of OpenCV's {@code INTER_AREA} and PIL's {@code BOX}). Upscaling uses bilinear interpolation with
- * pixel centres aligned ({@code (i + 0.5) * scale - 0.5}) and edge pixels repeated. Results are rounded to nearest.
+ * pixel centres aligned ({@code (i + 0.5) * scale - 0.5}) and edge pixels repeated. Results are rounded half up.
  * Stateless and executor-safe.
  */
 public final class Resize {
@@ -82,12 +82,13 @@ public final class Resize {
     /**
      * Resamples the source rectangle ({@code x}, {@code y}, {@code width}, {@code height}) — in source pixels,
      * inside the image — to {@code outWidth} × {@code outHeight}: Inception-style random-resized-crop. Same kernels
-     * as {@link #to}: area when shrinking an axis, bilinear when enlarging it.
+     * as {@link #to}: area when shrinking an axis, bilinear when enlarging it. {@code flip} mirrors the output
+     * left-right.
      *
      * @throws IllegalArgumentException if the rectangle is empty or leaves the image, or the output size is not positive
      */
     public static UInt8Image region(UInt8Image image, int x, int y, int width, int height, int outWidth,
-                                    int outHeight) {
+                                    int outHeight, boolean flip) {
         if (width <= 0 || height <= 0 || x < 0 || y < 0 || x + width > image.width() || y + height > image.height()
                 || outWidth <= 0 || outHeight <= 0) {
             throw new IllegalArgumentException("Cannot resample region " + width + "x" + height + "+" + x + "+" + y
@@ -97,68 +98,129 @@ public final class Resize {
         double sy = (double) height / outHeight;
         Kernel kx = Kernel.of(image.width(), sx, x / sx, outWidth);
         Kernel ky = Kernel.of(image.height(), sy, y / sy, outHeight);
-        return resample(image, kx, ky, false);
+        return resample(image, kx, ky, flip);
     }
 
-    /** Separable resampling with precomputed kernels: horizontal pass over the rows the vertical kernel reads. */
+    /** Per-thread buffer for the horizontal pass (never escapes {@link #resample}; not reentrant per thread). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(int size) {
+        float[] b = SCRATCH.get();
+        if (b.length < size) {
+            b = new float[size];
+            SCRATCH.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * Separable resampling with precomputed kernels: horizontal pass over the rows the vertical kernel reads (into
+     * float rows), then the vertical pass row by row (a contiguous, vectorizable inner loop). Every output value
+     * accumulates its taps in ascending order, whatever the padding of the kernels.
+     */
     private static UInt8Image resample(UInt8Image image, Kernel kx, Kernel ky, boolean flip) {
         int c = image.channels();
         int iw = image.width();
         int width = kx.start.length;
         int height = ky.start.length;
         byte[] src = image.pixels();
-        int rowLo = ky.start[0];
+        int rowLo = Integer.MAX_VALUE;
         int rowHi = 0;
         for (int y = 0; y < height; y++) {
             rowLo = Math.min(rowLo, ky.start[y]);
-            rowHi = Math.max(rowHi, ky.start[y] + ky.weights[y].length);
+            rowHi = Math.max(rowHi, ky.start[y] + ky.taps);
         }
-        // Horizontal pass: rows rowLo..rowHi-1 of width `width`, float; mirrored here when flipping.
         int stride = width * c;
-        float[] tmp = new float[(rowHi - rowLo) * stride];
+        float[] tmp = scratch((rowHi - rowLo) * stride);
+        int tx = kx.taps;
+        float[] wx = kx.weights;
         for (int y = rowLo; y < rowHi; y++) {
             int rowIn = y * iw * c;
             int rowOut = (y - rowLo) * stride;
             for (int x = 0; x < width; x++) {
-                int start = kx.start[x];
-                float[] wts = kx.weights[x];
+                int s = rowIn + kx.start[x] * c;
+                int wo = x * tx;
                 int o = rowOut + (flip ? width - 1 - x : x) * c;
-                for (int ch = 0; ch < c; ch++) {
-                    float acc = 0f;
-                    int s = rowIn + start * c + ch;
-                    for (int k = 0; k < wts.length; k++) {
-                        acc += wts[k] * (src[s + k * c] & 0xFF);
+                if (c == 3 && tx == 2) {
+                    float w0 = wx[wo];
+                    float w1 = wx[wo + 1];
+                    tmp[o] = (0f + w0 * (src[s] & 0xFF)) + w1 * (src[s + 3] & 0xFF);
+                    tmp[o + 1] = (0f + w0 * (src[s + 1] & 0xFF)) + w1 * (src[s + 4] & 0xFF);
+                    tmp[o + 2] = (0f + w0 * (src[s + 2] & 0xFF)) + w1 * (src[s + 5] & 0xFF);
+                } else if (c == 3) {
+                    float r = 0f;
+                    float g = 0f;
+                    float b = 0f;
+                    for (int k = 0; k < tx; k++) {
+                        float w = wx[wo + k];
+                        int q = s + 3 * k;
+                        r += w * (src[q] & 0xFF);
+                        g += w * (src[q + 1] & 0xFF);
+                        b += w * (src[q + 2] & 0xFF);
                     }
-                    tmp[o + ch] = acc;
+                    tmp[o] = r;
+                    tmp[o + 1] = g;
+                    tmp[o + 2] = b;
+                } else {
+                    for (int ch = 0; ch < c; ch++) {
+                        float acc = 0f;
+                        for (int k = 0; k < tx; k++) {
+                            acc += wx[wo + k] * (src[s + k * c + ch] & 0xFF);
+                        }
+                        tmp[o + ch] = acc;
+                    }
                 }
             }
         }
-        // Vertical pass.
         byte[] out = new byte[width * height * c];
+        float[] acc = new float[stride];
+        int ty = ky.taps;
         for (int y = 0; y < height; y++) {
             int start = ky.start[y] - rowLo;
-            float[] wts = ky.weights[y];
+            if (ty == 2) {
+                // the common bilinear case in one pass: 0 + w0 * a + w1 * b, as the general loop accumulates it
+                float w0 = ky.weights[2 * y];
+                float w1 = ky.weights[2 * y + 1];
+                int r0 = start * stride;
+                int r1 = r0 + stride;
+                int rowOut = y * stride;
+                for (int i = 0; i < stride; i++) {
+                    int v = (int) ((0f + w0 * tmp[r0 + i]) + w1 * tmp[r1 + i] + 0.5f);
+                    out[rowOut + i] = (byte) (v > 255 ? 255 : v);
+                }
+                continue;
+            }
+            java.util.Arrays.fill(acc, 0f);
+            for (int k = 0; k < ty; k++) {
+                float w = ky.weights[y * ty + k];
+                int row = (start + k) * stride;
+                for (int i = 0; i < stride; i++) {
+                    acc[i] += w * tmp[row + i];
+                }
+            }
             int rowOut = y * stride;
             for (int i = 0; i < stride; i++) {
-                float acc = 0f;
-                for (int k = 0; k < wts.length; k++) {
-                    acc += wts[k] * tmp[(start + k) * stride + i];
-                }
-                int v = Math.round(acc);
-                out[rowOut + i] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+                // Weights and values are non-negative, so truncating acc + 0.5 rounds half up.
+                int v = (int) (acc[i] + 0.5f);
+                out[rowOut + i] = (byte) (v > 255 ? 255 : v);
             }
         }
         return new UInt8Image(width, height, c, out);
     }
 
-    /** Per output index: first input index and normalized weights. */
+    /**
+     * Per output index: first input index and {@code taps} normalized weights ({@code weights[i * taps + k]}); shorter
+     * kernels are zero-padded (at the front when they sit at the end of the axis), so every read is inside the axis.
+     */
     private static final class Kernel {
         final int[] start;
-        final float[][] weights;
+        final float[] weights;
+        final int taps;
 
-        private Kernel(int n) {
-            start = new int[n];
-            weights = new float[n][];
+        private Kernel(int[] start, float[] weights, int taps) {
+            this.start = start;
+            this.weights = weights;
+            this.taps = taps;
         }
 
         /**
@@ -166,31 +228,33 @@ public final class Resize {
          * {@code scale} input pixels per output pixel, over an input axis of {@code in} pixels.
          */
         static Kernel of(int in, double scale, double offset, int n) {
-            Kernel k = new Kernel(n);
+            int[] first = new int[n];
+            float[][] w = new float[n][];
+            int taps = 1;
             for (int i = 0; i < n; i++) {
                 double u = offset + i;
                 if (scale >= 1.0) {
                     // Area: output pixel u covers [u*scale, (u+1)*scale) of the input.
                     double lo = u * scale;
                     double hi = Math.min(in, (u + 1) * scale);
-                    int first = Math.min(in - 1, (int) Math.floor(lo));
-                    int last = Math.max(first, Math.min(in - 1, (int) Math.ceil(hi) - 1));
-                    float[] w = new float[last - first + 1];
+                    int f = Math.min(in - 1, (int) Math.floor(lo));
+                    int last = Math.max(f, Math.min(in - 1, (int) Math.ceil(hi) - 1));
+                    float[] ws = new float[last - f + 1];
                     double sum = 0;
-                    for (int j = first; j <= last; j++) {
+                    for (int j = f; j <= last; j++) {
                         double overlap = Math.min(hi, j + 1) - Math.max(lo, j);
-                        w[j - first] = (float) Math.max(0, overlap);
-                        sum += w[j - first];
+                        ws[j - f] = (float) Math.max(0, overlap);
+                        sum += ws[j - f];
                     }
                     if (sum <= 0) {
-                        w = new float[] {1f};
+                        ws = new float[] {1f};
                         sum = 1;
                     }
-                    for (int j = 0; j < w.length; j++) {
-                        w[j] /= (float) sum;
+                    for (int j = 0; j < ws.length; j++) {
+                        ws[j] /= (float) sum;
                     }
-                    k.start[i] = first;
-                    k.weights[i] = w;
+                    first[i] = f;
+                    w[i] = ws;
                 } else {
                     // Bilinear with aligned centres.
                     double centre = (u + 0.5) * scale - 0.5;
@@ -198,16 +262,19 @@ public final class Resize {
                     double frac = centre - j0;
                     int a = Math.max(0, Math.min(in - 1, j0));
                     int b = Math.max(0, Math.min(in - 1, j0 + 1));
-                    if (a == b) {
-                        k.start[i] = a;
-                        k.weights[i] = new float[] {1f};
-                    } else {
-                        k.start[i] = a;
-                        k.weights[i] = new float[] {(float) (1 - frac), (float) frac};
-                    }
+                    first[i] = a;
+                    w[i] = a == b ? new float[] {1f} : new float[] {(float) (1 - frac), (float) frac};
                 }
+                taps = Math.max(taps, w[i].length);
             }
-            return k;
+            int[] start = new int[n];
+            float[] weights = new float[n * taps];
+            for (int i = 0; i < n; i++) {
+                int shift = Math.max(0, first[i] + taps - in);
+                start[i] = first[i] - shift;
+                System.arraycopy(w[i], 0, weights, i * taps + shift, w[i].length);
+            }
+            return new Kernel(start, weights, taps);
         }
     }
 }

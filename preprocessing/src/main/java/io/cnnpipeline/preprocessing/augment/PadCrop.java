@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * @param padding zero pixels added on each side, &ge; 0
  * @param size    crop side in pixels
  */
-public record PadCrop(int padding, int size) implements Transform<PadCrop.Params> {
+public record PadCrop(int padding, int size) implements Transform.FlipFusable<PadCrop.Params> {
 
     /** The crop box in the padded image. */
     public record Params(CropBox crop) implements Serializable {
@@ -49,5 +49,10 @@ public record PadCrop(int padding, int size) implements Transform<PadCrop.Params
     @Override
     public UInt8Image apply(UInt8Image image, Params params) {
         return Crops.apply(Crops.pad(image, padding), params.crop());
+    }
+
+    @Override
+    public UInt8Image applyFlipped(UInt8Image image, Params params) {
+        return Crops.apply(Crops.pad(image, padding), params.crop().flipped());
     }
 }

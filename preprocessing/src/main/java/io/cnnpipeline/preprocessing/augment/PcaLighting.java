@@ -105,19 +105,25 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
         return d;
     }
 
-    @Override
-    public UInt8Image apply(UInt8Image image, Params p) {
+    /** Per-channel lookup tables of the lighting offset: {@code lut[ch][v] = clamp(round(v + 255·offset[ch]))}. */
+    byte[][] luts(Params p) {
         double[] d = offset(p);
-        if (image.channels() != 3) {
-            throw new IllegalArgumentException("Cannot apply pca-lighting: needs an RGB image (got "
-                    + image.channels() + " channel)");
-        }
         byte[][] lut = new byte[3][256];
         for (int ch = 0; ch < 3; ch++) {
             for (int v = 0; v < 256; v++) {
                 lut[ch][v] = ColorJitter.clamp(v + 255.0 * d[ch]);
             }
         }
+        return lut;
+    }
+
+    @Override
+    public UInt8Image apply(UInt8Image image, Params p) {
+        if (image.channels() != 3) {
+            throw new IllegalArgumentException("Cannot apply pca-lighting: needs an RGB image (got "
+                    + image.channels() + " channel)");
+        }
+        byte[][] lut = luts(p);
         byte[] src = image.pixels();
         byte[] out = new byte[src.length];
         for (int i = 0; i < src.length; i += 3) {

@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * @param ratioMax largest aspect ratio (Inception: 4/3)
  */
 public record RandomResizedCrop(int size, double areaMin, double areaMax, double ratioMin, double ratioMax)
-        implements Transform<RandomResizedCrop.Params> {
+        implements Transform.FlipFusable<RandomResizedCrop.Params> {
 
     /** The source rectangle in pixels. */
     public record Params(int x, int y, int width, int height) implements Serializable {
@@ -75,6 +75,11 @@ public record RandomResizedCrop(int size, double areaMin, double areaMax, double
 
     @Override
     public UInt8Image apply(UInt8Image image, Params p) {
-        return Resize.region(image, p.x(), p.y(), p.width(), p.height(), size, size);
+        return Resize.region(image, p.x(), p.y(), p.width(), p.height(), size, size, false);
+    }
+
+    @Override
+    public UInt8Image applyFlipped(UInt8Image image, Params p) {
+        return Resize.region(image, p.x(), p.y(), p.width(), p.height(), size, size, true);
     }
 }

@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * @param scaleMax largest short side in pixels (inclusive), 0 = no rescale
  * @param size     crop side in pixels (the network's input size)
  */
-public record ScaleCrop(int scaleMin, int scaleMax, int size) implements Transform<ScaleCrop.Params> {
+public record ScaleCrop(int scaleMin, int scaleMax, int size) implements Transform.FlipFusable<ScaleCrop.Params> {
 
     /**
      * @param shortSide the sampled short side L in pixels (0 = not rescaled)
@@ -67,14 +67,23 @@ public record ScaleCrop(int scaleMin, int scaleMax, int size) implements Transfo
 
     @Override
     public UInt8Image apply(UInt8Image image, Params params) {
-        int[] scaled = params.shortSide() > 0
-                ? Resize.shortSideSize(image.width(), image.height(), params.shortSide())
+        return apply(image, params.shortSide(), params.crop());
+    }
+
+    @Override
+    public UInt8Image applyFlipped(UInt8Image image, Params params) {
+        return apply(image, params.shortSide(), params.crop().flipped());
+    }
+
+    private UInt8Image apply(UInt8Image image, int shortSide, CropBox crop) {
+        int[] scaled = shortSide > 0
+                ? Resize.shortSideSize(image.width(), image.height(), shortSide)
                 : new int[] {image.width(), image.height()};
         int pad = padding(scaled[0], scaled[1]);
         if (pad == 0) {
-            return Resize.resizedCrop(image, scaled[0], scaled[1], params.crop());
+            return Resize.resizedCrop(image, scaled[0], scaled[1], crop);
         }
-        return Crops.apply(Crops.pad(Resize.to(image, scaled[0], scaled[1]), pad), params.crop());
+        return Crops.apply(Crops.pad(Resize.to(image, scaled[0], scaled[1]), pad), crop);
     }
 
     private int padding(int w, int h) {

@@ -42,6 +42,15 @@ public interface Transform<P extends Serializable> extends Serializable {
         return 0;
     }
 
+    /**
+     * A crop that can mirror its output left-right at no extra cost: {@code applyFlipped(image, p)} equals
+     * {@code new Flip(true).apply(apply(image, p), ...)} pixel for pixel. {@link AugmentationPipeline} uses it to
+     * fuse a crop with a following horizontal flip.
+     */
+    interface FlipFusable<P extends Serializable> extends Transform<P> {
+        UInt8Image applyFlipped(UInt8Image image, P params);
+    }
+
     /** Samples and applies in one step. */
     default UInt8Image apply(UInt8Image image, SplittableRandom rng) {
         return apply(image, sample(rng, image.width(), image.height(), image.channels()));

@@ -34,6 +34,21 @@ final class Warp {
                 int y0 = (int) Math.floor(sy);
                 float fx = (float) (sx - x0);
                 float fy = (float) (sy - y0);
+                if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+                    // all four neighbours inside: no border rule
+                    int p00 = (y0 * w + x0) * c;
+                    int p01 = p00 + w * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        float v00 = in[p00 + ch] & 0xFF;
+                        float v10 = in[p00 + c + ch] & 0xFF;
+                        float v01 = in[p01 + ch] & 0xFF;
+                        float v11 = in[p01 + c + ch] & 0xFF;
+                        float top = v00 + fx * (v10 - v00);
+                        float bottom = v01 + fx * (v11 - v01);
+                        out[o++] = ColorJitter.clamp(top + fy * (bottom - top));
+                    }
+                    continue;
+                }
                 int xa = border.index(x0, w);
                 int xb = border.index(x0 + 1, w);
                 int ya = border.index(y0, h);

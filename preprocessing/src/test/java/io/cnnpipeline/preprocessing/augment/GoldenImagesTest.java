@@ -54,6 +54,20 @@ class GoldenImagesTest {
         return c;
     }
 
+    private static String diff(UInt8Image a, UInt8Image b) {
+        if (a.width() != b.width() || a.height() != b.height() || a.channels() != b.channels()) {
+            return a + " vs " + b;
+        }
+        int n = 0;
+        int max = 0;
+        for (int i = 0; i < a.pixels().length; i++) {
+            int d = Math.abs((a.pixels()[i] & 0xFF) - (b.pixels()[i] & 0xFF));
+            n += d > 0 ? 1 : 0;
+            max = Math.max(max, d);
+        }
+        return n + " of " + a.pixels().length + " values differ, by up to " + max;
+    }
+
     static UInt8Image source() throws Exception {
         Path file = TestImages.huginPhotos().stream().filter(p -> p.getFileName().toString().startsWith("250px"))
                 .findFirst().orElseThrow();
@@ -78,7 +92,8 @@ class GoldenImagesTest {
             }
             try (InputStream in = GoldenImagesTest.class.getResourceAsStream("/golden/augment/" + name)) {
                 assertTrue(in != null, "missing golden image " + name + " (generate with -Dgolden.update=true)");
-                assertEquals(decoder.decode(in.readAllBytes()), out, e.getKey() + " differs from its golden image");
+                UInt8Image golden = decoder.decode(in.readAllBytes());
+                assertEquals(golden, out, () -> e.getKey() + " differs from its golden image: " + diff(golden, out));
             }
         }
     }

@@ -59,6 +59,31 @@ class PipelineTest {
     }
 
     @Test
+    void fusedStepsGiveTheSamePixelsAsStepByStep() throws Exception {
+        UInt8Image photo = new ImageDecoder(3, 1L << 26).decode(Files.readAllBytes(TestImages.huginPhotos().get(22)));
+        List<AugmentationPipeline> pipelines = List.of(imagenet(),
+                new AugmentationPipeline(64, List.of(
+                        new AugmentationPipeline.Step(new RandomResizedCrop(64, 0.08, 1, 0.75, 4.0 / 3), 1),
+                        new AugmentationPipeline.Step(new Flip(true), 0.5),
+                        new AugmentationPipeline.Step(new ColorJitter(0.4, 0.4, 0), 1),
+                        new AugmentationPipeline.Step(new PcaLighting(0.5, EIGENVALUES, EIGENVECTORS), 1))),
+                new AugmentationPipeline(64, List.of(
+                        new AugmentationPipeline.Step(new PadCrop(6, 64), 1),
+                        new AugmentationPipeline.Step(new Flip(true), 0.5))));
+        UInt8Image small = Resize.to(photo, 64, 64);
+        for (AugmentationPipeline p : pipelines) {
+            int fusedFlips = 0;
+            for (long seed = 0; seed < 40; seed++) {
+                UInt8Image in = p.steps().get(0).transform() instanceof PadCrop ? small : photo;
+                AugmentationPipeline.Sample s = p.sample(seed, in.width(), in.height(), 3);
+                fusedFlips += s.params().get(1) != null ? 1 : 0;
+                assertEquals(p.applyStepByStep(in, s), p.apply(in, s), "seed " + seed + " " + s);
+            }
+            assertTrue(fusedFlips > 5, "the flip was drawn (and fused) in some samples");
+        }
+    }
+
+    @Test
     void eachStepDrawsFromItsOwnStream() {
         AugmentationPipeline p = imagenet();
         List<AugmentationPipeline.Step> more = new ArrayList<>(p.steps());
