@@ -8,13 +8,13 @@ import java.util.SplittableRandom;
  * Brightness, contrast and saturation jitter, in that order, with torchvision's definitions: each factor f is drawn
  * uniformly from [max(0, 1 − j), 1 + j] for jitter j, and the image is blended with a reference —
  * black for brightness ({@code f·v}), the mean luma of the image for contrast ({@code f·v + (1 − f)·mean}), the
- * pixel's own luma for saturation ({@code f·v + (1 − f)·Y}). Luma is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B).
+ * pixel's own luma for saturation ({@code f·v + (1 − f)·Y}, in 16.16 fixed point). Luma is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B).
  * Each step rounds to nearest and clamps to 0..255. Saturation does nothing on 1-channel images. Factors of 1 are
  * the identity.
  *
  * @param brightness jitter j &ge; 0 of the brightness factor
  * @param contrast   jitter of the contrast factor
- * @param saturation jitter of the saturation factor
+ * @param saturation jitter of the saturation factor, at most 10
  */
 public record ColorJitter(double brightness, double contrast, double saturation)
         implements Transform<ColorJitter.Params> {
@@ -28,7 +28,7 @@ public record ColorJitter(double brightness, double contrast, double saturation)
         Check.that(brightness >= 0 && Double.isFinite(brightness), "color-jitter", "brightness must be >= 0",
                 brightness);
         Check.that(contrast >= 0 && Double.isFinite(contrast), "color-jitter", "contrast must be >= 0", contrast);
-        Check.that(saturation >= 0 && Double.isFinite(saturation), "color-jitter", "saturation must be >= 0",
+        Check.that(saturation >= 0 && saturation <= 10, "color-jitter", "saturation must be in [0, 10]",
                 saturation);
     }
 
@@ -130,16 +130,29 @@ public record ColorJitter(double brightness, double contrast, double saturation)
         return new UInt8Image(image.width(), image.height(), c, px);
     }
 
+    /**
+     * {@code f·v + (1 − f)·Y} per channel in 16.16 fixed point (coefficients rounded to 1/65536, so results may
+     * differ from the exact blend by one level at most), rounded half up and clamped.
+     */
     private static void saturate(byte[] src, byte[] px, int[] lut, float f, float kr, float kg, float kb) {
+        int fi = Math.round(f * 65536f);
+        int ri = Math.round(kr * 65536f);
+        int gi = Math.round(kg * 65536f);
+        int bi = Math.round(kb * 65536f);
         for (int i = 0; i < px.length; i += 3) {
             int r = lut[src[i] & 0xFF];
             int gr = lut[src[i + 1] & 0xFF];
             int b = lut[src[i + 2] & 0xFF];
-            float y = kr * r + kg * gr + kb * b;
-            px[i] = clampRound(f * r + y);
-            px[i + 1] = clampRound(f * gr + y);
-            px[i + 2] = clampRound(f * b + y);
+            int y = ri * r + gi * gr + bi * b + 32768;
+            px[i] = clamp16(fi * r + y);
+            px[i + 1] = clamp16(fi * gr + y);
+            px[i + 2] = clamp16(fi * b + y);
         }
+    }
+
+    private static byte clamp16(int v) {
+        int r = v >> 16;
+        return (byte) (r < 0 ? 0 : (r > 255 ? 255 : r));
     }
 
     /** Mean BT.601 luma (or mean value of a luma image) given per-channel histograms, after {@code lut}. */
