@@ -89,7 +89,12 @@ final class AugmentationConfig {
                 case "pad-crop" -> new PadCrop(v.integer("padding"), v.size("size", inputSize));
                 case "color-jitter" -> new ColorJitter(v.number("brightness"), v.number("contrast"),
                         v.number("saturation"));
-                case "pca-lighting" -> PcaLighting.unbound(v.number("sigma"));
+                case "pca-lighting" -> {
+                    String magnitude = v.string("magnitude");
+                    InvalidConfigException.require(magnitude.equals("eigenvalue") || magnitude.equals("stddev"),
+                            at + ".magnitude", "must be eigenvalue or stddev", magnitude);
+                    yield PcaLighting.unbound(v.number("sigma"), magnitude.equals("stddev"));
+                }
                 case "affine" -> new Affine(v.number("translate"), v.number("rotate"), v.number("scale-min"),
                         v.number("scale-max"), v.number("stretch"), v.number("shear"), v.border(), v.integer("fill"));
                 case "lens-distortion" -> new LensDistortion(v.number("strength"), v.border(), v.integer("fill"));

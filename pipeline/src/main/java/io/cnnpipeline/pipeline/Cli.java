@@ -217,6 +217,7 @@ public final class Cli {
                     config.seed(), cellSize);
             org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(output,
                     new org.apache.hadoop.conf.Configuration());
+            fs.setWriteChecksum(false);
             for (java.util.Map.Entry<String, byte[]> g : grids.entrySet()) {
                 org.apache.hadoop.fs.Path target = fs.makeQualified(new org.apache.hadoop.fs.Path(output,
                         g.getKey() + ".png"));

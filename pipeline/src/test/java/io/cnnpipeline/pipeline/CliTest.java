@@ -5,8 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
     private static String[] run(String... args) {
@@ -47,5 +55,55 @@ class CliTest {
     @Test
     void unknownCommandsAreUsageErrors() {
         assertEquals("2", run("fly")[0]);
+    }
+
+    @Test
+    void augmentPreviewWritesOneGridForThePipelineAndOnePerTransform(@TempDir Path tmp) throws Exception {
+        Path photos = Path.of("/usr/share/hugin/xrc/data/help_en_EN");
+        String[] r = run("augment-preview", "--config", Path.of("../conf/imagenet-like.conf").toString(),
+                "--set", "train.augmentation=[{type=random-resized-crop}, {type=flip}, {type=affine}, "
+                        + "{type=lens-distortion}, {type=random-erasing}, {type=pca-lighting}]",
+                "--images", photos.resolve("300px-2125768589_b.jpg").toString(),
+                "--images", photos.resolve("800px-C_Marchi-GrandCentral-adj.jpg").toString(),
+                "--variants", "3", "--output", tmp.resolve("preview").toString());
+        assertEquals("0", r[0], r[2]);
+        List<String> names = List.of("pipeline", "01-random-resized-crop", "02-flip", "03-affine",
+                "04-lens-distortion", "05-random-erasing", "06-pca-lighting");
+        for (String name : names) {
+            BufferedImage grid = ImageIO.read(tmp.resolve("preview").resolve(name + ".png").toFile());
+            // 2 rows, 1 source + 3 variant columns of 160 px cells (input 224 > 160), 2 px gaps, a 16 px title
+            assertEquals(4 * 162 + 2, grid.getWidth(), name);
+            assertEquals(16 + 2 * 162 + 2, grid.getHeight(), name);
+            assertTrue(r[1].contains(name + ".png"), r[1]);
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(tmp.resolve("preview"))) {
+            assertEquals(names.size(), files.count(), "no checksum or temporary files left beside the grids");
+        }
+        String[] luma = run("augment-preview", "--set", "preprocess.channels=1", "--set",
+                "train.augmentation=[{type=pca-lighting}]", "--images", photos.resolve("300px-2125768589_b.jpg")
+                        .toString(), "--output", tmp.resolve("luma").toString());
+        assertEquals("2", luma[0]);
+        assertTrue(luma[2].contains("Cannot use train.augmentation: Cannot configure pca-lighting: the dataset has 1 "
+                + "channel(s)"), luma[2]);
+    }
+
+    @Test
+    void benchAugmentReportsEveryCaseAsJson(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("bench.json");
+        String[] r = run("bench", "augment", "--seconds", "0.05", "--warmup", "0.01", "--output", json.toString());
+        assertEquals("0", r[0], r[2]);
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        StringBuilder names = new StringBuilder();
+        for (JsonNode result : doc.get("results")) {
+            names.append(result.get("name").asText()).append('\n');
+            assertTrue(result.get("images").asLong() > 0, result.toString());
+            assertTrue(result.get("imagesPerSecond").asDouble() > 0, result.toString());
+        }
+        for (String transform : List.of("scale-crop", "random-resized-crop", "flip", "color-jitter", "pca-lighting",
+                "affine", "lens-distortion", "random-erasing", "normalize", "ImageNet pipeline")) {
+            assertTrue(names.toString().contains(transform), transform + " missing from " + names);
+        }
+        assertTrue(doc.get("photos").asInt() >= 20, "the real photographs of hugin-data: " + doc.get("photos"));
+        assertTrue(r[1].contains("ImageNet pipeline"), r[1]);
     }
 }

@@ -91,6 +91,7 @@ class PipelineConfigTest {
         "train.augmentation=[{type=color-jitter, brightness=-1}]|train.augmentation[0]|brightness must be >= 0",
         "train.augmentation=[{type=lens-distortion, strength=2}]|train.augmentation[0]|strength must be in [0, 1]",
         "train.augmentation=[{type=pca-lighting, sigma=-0.1}]|train.augmentation[0]|sigma must be >= 0",
+        "train.augmentation=[{type=pca-lighting, magnitude=big}]|train.augmentation[0].magnitude|must be eigenvalue or stddev",
         "train.augmentation={type=flip}|train.augmentation|must be a list, not an object",
         "train.input-size=0|train.input-size|must be > 0",
         "preprocess.channels=2|preprocess.channels|must be 1 or 3",

@@ -18,8 +18,12 @@ import java.util.SplittableRandom;
  * @param sigma        standard deviation σ of each αᵢ (AlexNet: 0.1)
  * @param eigenvalues  λ₁ ≥ λ₂ ≥ λ₃ (in [0, 1]² units), or null while unbound
  * @param eigenvectors pᵢ = {@code eigenvectors[i]}, RGB, unit length, or null while unbound
+ * @param stddev       false: the paper's formula with λᵢ; true: √λᵢ (the standard deviation along each component)
+ *                     in place of λᵢ. With eigenvalues of [0, 1] values (λ₁ is typically 0.02–0.15) the literal
+ *                     formula shifts colours by about one level at σ = 0.1; √λᵢ gives the few-level shifts that
+ *                     common ResNet training code applies.
  */
-public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenvectors)
+public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenvectors, boolean stddev)
         implements Transform<PcaLighting.Params> {
 
     /** The sampled αᵢ, one per principal component. */
@@ -40,6 +44,11 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
         }
     }
 
+    /** The paper's formula (λᵢ, not √λᵢ). */
+    public PcaLighting(double sigma, double[] eigenvalues, double[][] eigenvectors) {
+        this(sigma, eigenvalues, eigenvectors, false);
+    }
+
     public PcaLighting {
         Check.that(sigma >= 0 && Double.isFinite(sigma), "pca-lighting", "sigma must be >= 0", sigma);
         Check.that((eigenvalues == null) == (eigenvectors == null), "pca-lighting",
@@ -56,7 +65,12 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
 
     /** σ only; {@link #bind} adds the dataset's principal components. */
     public static PcaLighting unbound(double sigma) {
-        return new PcaLighting(sigma, null, null);
+        return new PcaLighting(sigma, null, null, false);
+    }
+
+    /** σ and the magnitude rule ({@code stddev}: √λᵢ instead of λᵢ); {@link #bind} adds the components. */
+    public static PcaLighting unbound(double sigma, boolean stddev) {
+        return new PcaLighting(sigma, null, null, stddev);
     }
 
     /**
@@ -65,7 +79,7 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
      * @throws IllegalArgumentException if the dataset is not RGB
      */
     public PcaLighting bind(DatasetStats stats) {
-        return new PcaLighting(sigma, stats.eigenvalues(), stats.eigenvectors());
+        return new PcaLighting(sigma, stats.eigenvalues(), stats.eigenvectors(), stddev);
     }
 
     public boolean bound() {
@@ -99,7 +113,8 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
         double[] d = new double[3];
         for (int i = 0; i < 3; i++) {
             for (int ch = 0; ch < 3; ch++) {
-                d[ch] += p.alpha()[i] * eigenvalues[i] * eigenvectors[i][ch];
+                double magnitude = stddev ? Math.sqrt(eigenvalues[i]) : eigenvalues[i];
+                d[ch] += p.alpha()[i] * magnitude * eigenvectors[i][ch];
             }
         }
         return d;
@@ -136,7 +151,8 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PcaLighting p && sigma == p.sigma && Arrays.equals(eigenvalues, p.eigenvalues)
+        return o instanceof PcaLighting p && sigma == p.sigma && stddev == p.stddev
+                && Arrays.equals(eigenvalues, p.eigenvalues)
                 && Arrays.deepEquals(eigenvectors, p.eigenvectors);
     }
 
@@ -147,7 +163,7 @@ public record PcaLighting(double sigma, double[] eigenvalues, double[][] eigenve
 
     @Override
     public String toString() {
-        return "PcaLighting[sigma=" + sigma + (bound() ? ", eigenvalues=" + Arrays.toString(eigenvalues) : ", unbound")
+        return "PcaLighting[sigma=" + sigma + (stddev ? ", sqrt(eigenvalues)" : "") + (bound() ? ", eigenvalues=" + Arrays.toString(eigenvalues) : ", unbound")
                 + "]";
     }
 }

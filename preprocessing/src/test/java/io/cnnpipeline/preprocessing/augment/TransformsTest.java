@@ -188,6 +188,23 @@ class TransformsTest {
     }
 
     @Test
+    void pcaLightingWithStddevMagnitudeUsesTheSquareRootsOfTheEigenvalues() {
+        double[] eigenvalues = {0.04, 0.01, 0.0025};
+        double[][] eigenvectors = {{0.57735, 0.57735, 0.57735}, {-0.70711, 0, 0.70711}, {0.40825, -0.8165, 0.40825}};
+        PcaLighting.Params p = new PcaLighting.Params(new double[] {0.1, -0.2, 0.3});
+        double[] literal = new PcaLighting(0.1, eigenvalues, eigenvectors, false).offset(p);
+        double[] stddev = new PcaLighting(0.1, eigenvalues, eigenvectors, true).offset(p);
+        for (int ch = 0; ch < 3; ch++) {
+            double expected = 0.1 * 0.2 * eigenvectors[0][ch] - 0.2 * 0.1 * eigenvectors[1][ch]
+                    + 0.3 * 0.05 * eigenvectors[2][ch];
+            assertEquals(expected, stddev[ch], 1e-12);
+            double expectedLiteral = 0.1 * 0.04 * eigenvectors[0][ch] - 0.2 * 0.01 * eigenvectors[1][ch]
+                    + 0.3 * 0.0025 * eigenvectors[2][ch];
+            assertEquals(expectedLiteral, literal[ch], 1e-12);
+        }
+    }
+
+    @Test
     void pcaLightingBindsToRgbStatisticsAndRefusesLuma() {
         DatasetStats rgb = DatasetStats.fromMoments(PixelMoments.of(photo), 3, 1, Map.of(), Map.of());
         PcaLighting bound = PcaLighting.unbound(0.1).bind(rgb);
