@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.preprocessing.augment.Affine;
+import io.cnnpipeline.preprocessing.augment.Border;
+import io.cnnpipeline.preprocessing.augment.ColorJitter;
 import io.cnnpipeline.preprocessing.augment.Flip;
+import io.cnnpipeline.preprocessing.augment.LensDistortion;
+import io.cnnpipeline.preprocessing.augment.RandomErasing;
 import io.cnnpipeline.preprocessing.augment.PadCrop;
 import io.cnnpipeline.preprocessing.DatasetDirectory;
 import io.cnnpipeline.preprocessing.Normalizer;
@@ -23,8 +28,13 @@ class MinibatchesTest {
     private final DatasetDirectory dataset = DatasetDirectory.open(TrainingFixtures.dataset(),
             SPARK.sparkContext().hadoopConfiguration());
     private final Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
+    /** Every kind of step that makes sense on 1-channel 16x16 images, so that all of them face the partition test. */
     private final AugmentationPipeline augmentation = new AugmentationPipeline(16, List.of(
-            new AugmentationPipeline.Step(new PadCrop(2, 16), 1.0), new AugmentationPipeline.Step(new Flip(true), 0.5)));
+            new AugmentationPipeline.Step(new PadCrop(2, 16), 1.0), new AugmentationPipeline.Step(new Flip(true), 0.5),
+            new AugmentationPipeline.Step(new ColorJitter(0.3, 0.3, 0), 0.8),
+            new AugmentationPipeline.Step(new Affine(0.1, 10, 0.9, 1.1, 0.1, 5, Border.REFLECT, 0), 0.5),
+            new AugmentationPipeline.Step(new LensDistortion(0.1, Border.CONSTANT, 0), 0.3),
+            new AugmentationPipeline.Step(new RandomErasing(0.02, 0.2, 0.3, 3.3, true, 0), 0.5)));
 
     private List<DataSet> epoch(Dataset<Row> shards, int epoch) {
         return Minibatches.training(shards, augmentation, normalizer, 3, 8, 42, epoch, 2).collect();
@@ -45,6 +55,17 @@ class MinibatchesTest {
             examples += n;
         }
         assertEquals(dataset.count("train"), examples);
+        // labels are not touched by augmentation: an epoch holds each class as often as the split does
+        long[] perClass = new long[3];
+        for (DataSet ds : batches) {
+            for (int i = 0; i < ds.numExamples(); i++) {
+                perClass[ds.getLabels().getRow(i).argMax().getInt(0)]++;
+            }
+        }
+        List<String> classes = dataset.classes();
+        for (int k = 0; k < 3; k++) {
+            assertEquals(dataset.stats().classCounts().get(classes.get(k)).longValue(), perClass[k], classes.get(k));
+        }
     }
 
     @Test
