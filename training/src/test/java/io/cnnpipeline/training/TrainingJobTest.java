@@ -31,7 +31,7 @@ class TrainingJobTest {
 
     @Test
     void trainsAndWritesACompleteRunDirectory(@TempDir Path runs) throws Exception {
-        TrainingConfig config = TrainingFixtures.config(runs.toString(), "r1", "adam", 0.005, 3, 2, 8, 2, "direct",
+        TrainingConfig config = TrainingFixtures.config(runs.toString(), "r1", "adam", 0.001, 3, 2, 8, 2, "direct",
                 AUG);
         TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
         Path run = runs.resolve("r1");
@@ -46,7 +46,7 @@ class TrainingJobTest {
             assertEquals(i + 1, m.get("epoch").asInt());
             assertTrue(Double.isFinite(m.get("loss").asDouble()));
             assertTrue(m.get("imagesPerSecond").asDouble() > 0);
-            assertEquals(0.005, m.get("learningRate").asDouble(), 0);
+            assertEquals(0.001, m.get("learningRate").asDouble(), 0);
         }
         // Three easy synthetic classes: far better than chance (1/3) after three epochs.
         assertTrue(result.last().validationAccuracy() > 0.8, "validation accuracy " + result.last().validationAccuracy());
