@@ -199,7 +199,7 @@ public final class PipelineConfig {
                 config.getLong("preprocess.partition-bytes"), config.getLong("preprocess.file-open-cost-bytes"),
                 config.getDouble("preprocess.validation-fraction"),
                 config.getBoolean("preprocess.overwrite"), config.getLong("seed"),
-                config.getStringList("preprocess.extensions"));
+                config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"));
     }
 
     private TrainingConfig readTrain() {

@@ -28,11 +28,13 @@ import java.util.Map;
  * @param overwrite          replace an existing output (true) or fail before any work (false)
  * @param seed               root seed of the split assignment
  * @param extensions         file extensions (lower case, no dot) that count as inputs; others are ignored
+ * @param contactSheetSize   thumbnails of train rows drawn into {@code contact-sheet.png}; 0 = no contact sheet
  */
 public record IngestConfig(Map<String, String> inputs, String output, int shortSide, int channels, ShardCodec codec,
                            int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
                            long partitionBytes, long fileOpenCostBytes,
-                           double validationFraction, boolean overwrite, long seed, List<String> extensions)
+                           double validationFraction, boolean overwrite, long seed, List<String> extensions,
+                           int contactSheetSize)
         implements Serializable {
 
     public IngestConfig {
@@ -62,5 +64,7 @@ public record IngestConfig(Map<String, String> inputs, String output, int shortS
             require(ext.matches("[a-z0-9]+"), "preprocess.extensions", "must be lower-case extensions without dots", ext);
         }
         extensions = List.copyOf(extensions);
+        require(contactSheetSize >= 0 && contactSheetSize <= 1000, "preprocess.contact-sheet-size",
+                "must be in 0..1000", contactSheetSize);
     }
 }

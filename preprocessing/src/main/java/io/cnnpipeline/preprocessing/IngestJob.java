@@ -207,6 +207,12 @@ public final class IngestJob {
             DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
                     config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
                     config.codec().id(), shardBytes, config, provenance(spark));
+            if (config.contactSheetSize() > 0) {
+                Dataset<Row> sample = spark.read().parquet(new Path(new Path(staging, ShardSchema.SHARDS_DIR),
+                        ShardSchema.TRAIN).toString());
+                HadoopFiles.writeAtomically(stagingFs, new Path(staging, ContactSheet.FILE), ContactSheet.render(
+                        sample, config.contactSheetSize(), 10, 96, config.seed()));
+            }
             HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.CLASSES), Json.toBytes(classes));
             HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.STATS), Json.toBytes(stats));
             HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.MANIFEST), Json.toBytes(manifest));

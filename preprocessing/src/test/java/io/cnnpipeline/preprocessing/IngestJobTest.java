@@ -1,6 +1,7 @@
 package io.cnnpipeline.preprocessing;
 
 import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -64,7 +65,7 @@ class IngestJobTest {
             inputs.put("test", test);
         }
         return new IngestConfig(inputs, output, 16, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"));
+                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12);
     }
 
     private static IngestConfig config(Path output) {
@@ -73,7 +74,7 @@ class IngestJobTest {
     }
 
     @Test
-    void everyInputIsWrittenOrQuarantinedWithItsReason(@TempDir Path tmp) {
+    void everyInputIsWrittenOrQuarantinedWithItsReason(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("dataset");
         IngestResult result = IngestJob.run(SPARK, config(out));
         DatasetManifest m = result.manifest();
@@ -117,6 +118,11 @@ class IngestJobTest {
         assertEquals(Map.of("16x16", dataset.count("train")), dataset.stats().imageSizes());
         assertEquals(dataset.count("train"), dataset.stats().classCounts().values().stream().mapToLong(v -> v).sum());
         assertEquals(List.of("dataset"), listNames(tmp), "no staging directories left behind");
+
+        // contact-sheet.png: 12 train thumbnails (16 px < the 96 px cell), 10 per row, captioned
+        java.awt.image.BufferedImage sheet = javax.imageio.ImageIO.read(out.resolve(ContactSheet.FILE).toFile());
+        assertEquals(2 + 10 * (96 + 2), sheet.getWidth());
+        assertEquals(2 + 2 * (96 + 14 + 2), sheet.getHeight());
     }
 
     @Test
@@ -130,6 +136,8 @@ class IngestJobTest {
         Set<String> a = rows(IngestJob.run(SPARK, many));
         Set<String> b = rows(IngestJob.run(SPARK, few));
         assertEquals(a, b);
+        assertArrayEquals(readBytes(tmp.resolve("a").resolve(ContactSheet.FILE)),
+                readBytes(tmp.resolve("b").resolve(ContactSheet.FILE)), "the same sample on the contact sheet");
         assertEquals(36, a.size());
         assertNotEquals(a, rows(IngestJob.run(SPARK, otherSeed)), "another seed assigns other validation rows");
     }
@@ -218,6 +226,14 @@ class IngestJobTest {
     private static List<String> listNames(Path dir) {
         try (var s = Files.list(dir)) {
             return new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] readBytes(Path p) {
+        try {
+            return java.nio.file.Files.readAllBytes(p);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -29,7 +29,7 @@ final class TrainingFixtures {
                 dataset = root.resolve("dataset");
                 IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", root.resolve("images").toString()),
                         dataset.toString(), 0, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
-                        0.25, false, 42, List.of("png")));
+                        0.25, false, 42, List.of("png"), 0));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
