@@ -17,7 +17,8 @@ import javax.imageio.stream.ImageInputStream;
  * palette and CMYK images go through the colour model to sRGB; grey images are read as stored (no gamma change);
  * RGB to luma uses ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B). The image size is read from the header first
  * and images above {@code maxPixels} are rejected before any pixel is decoded (decompression bombs). A decoder
- * warning (such as a truncated JPEG that the reader would pad with grey) counts as corruption.
+ * warning (such as a truncated JPEG that the reader would pad with grey) counts as corruption. The EXIF orientation
+ * is applied ({@link ExifOrientation}), so images come out upright as viewers show them.
  *
  * <p>Executor-safe: stateless apart from its two settings.
  */
@@ -96,7 +97,7 @@ public final class ImageDecoder implements java.io.Serializable {
             throw new ImageDecodeException("corrupt", "reader returned no image");
         }
         try {
-            return toUInt8(image, channels);
+            return ExifOrientation.apply(toUInt8(image, channels), ExifOrientation.read(bytes));
         } catch (RuntimeException e) {
             throw new ImageDecodeException("corrupt", "cannot convert pixels: " + e.getMessage(), e);
         }

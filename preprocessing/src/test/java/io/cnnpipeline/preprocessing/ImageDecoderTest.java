@@ -109,4 +109,77 @@ class ImageDecoderTest {
     private static List<Integer> px(UInt8Image image, int x) {
         return List.of(image.get(x, 0, 0), image.get(x, 0, 1), image.get(x, 0, 2));
     }
+
+    /** A JPEG with an APP1 EXIF segment (big-endian TIFF, IFD0 with the single tag 0x0112) right after SOI. */
+    static byte[] withExifOrientation(byte[] jpeg, int orientation) {
+        byte[] tiff = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0,
+            0, 0, 0, 0};
+        byte[] exif = new byte[6 + tiff.length];
+        System.arraycopy("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1), 0, exif, 0, 6);
+        System.arraycopy(tiff, 0, exif, 6, tiff.length);
+        int length = exif.length + 2;
+        byte[] out = new byte[jpeg.length + 2 + length];
+        out[0] = (byte) 0xFF;
+        out[1] = (byte) 0xD8;
+        out[2] = (byte) 0xFF;
+        out[3] = (byte) 0xE1;
+        out[4] = (byte) (length >> 8);
+        out[5] = (byte) length;
+        System.arraycopy(exif, 0, out, 6, exif.length);
+        System.arraycopy(jpeg, 2, out, 6 + exif.length, jpeg.length - 2);
+        return out;
+    }
+
+    @Test
+    void exifOrientationIsAppliedAsTheSpecificationDefinesIt() throws Exception {
+        // 64x48 grey with solid 16x16 corner blocks: red top-left, green top-right, blue bottom-left, white
+        // bottom-right (as stored).
+        BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(java.awt.Color.GRAY);
+        g.fillRect(0, 0, 64, 48);
+        g.setColor(java.awt.Color.RED);
+        g.fillRect(0, 0, 16, 16);
+        g.setColor(java.awt.Color.GREEN);
+        g.fillRect(48, 0, 16, 16);
+        g.setColor(java.awt.Color.BLUE);
+        g.fillRect(0, 32, 16, 16);
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(48, 32, 16, 16);
+        g.dispose();
+        byte[] jpeg = new ImageEncoder(ShardCodec.JPEG, 100).encode(ImageDecoder.toUInt8(img, 3));
+        // Where stored row 0 starts (red) and ends (green) in the upright image, per EXIF 2.3 tag 0x0112:
+        // 1 top-left/top-right, 2 top-right/top-left, 3 bottom-right/bottom-left, 4 bottom-left/bottom-right,
+        // 5 top-left/bottom-left, 6 top-right/bottom-right, 7 bottom-right/top-right, 8 bottom-left/top-left.
+        String[][] expected = {{"TL", "TR"}, {"TR", "TL"}, {"BR", "BL"}, {"BL", "BR"}, {"TL", "BL"}, {"TR", "BR"},
+            {"BR", "TR"}, {"BL", "TL"}};
+        for (int o = 1; o <= 8; o++) {
+            byte[] tagged = withExifOrientation(jpeg, o);
+            assertEquals(o, ExifOrientation.read(tagged));
+            UInt8Image upright = rgb.decode(tagged);
+            assertEquals(o >= 5 ? 48 : 64, upright.width(), "orientation " + o);
+            assertEquals(o >= 5 ? 64 : 48, upright.height(), "orientation " + o);
+            assertEquals(expected[o - 1][0], cornerOf(upright, new int[] {255, 0, 0}), "red, orientation " + o);
+            assertEquals(expected[o - 1][1], cornerOf(upright, new int[] {0, 255, 0}), "green, orientation " + o);
+        }
+        assertEquals(1, ExifOrientation.read(jpeg), "no EXIF: as stored");
+        assertEquals(1, ExifOrientation.read(withExifOrientation(jpeg, 9)), "out-of-range values are ignored");
+    }
+
+    private static String cornerOf(UInt8Image image, int[] rgb) {
+        int w = image.width();
+        int h = image.height();
+        int[][] centres = {{8, 8}, {w - 9, 8}, {8, h - 9}, {w - 9, h - 9}};
+        String[] names = {"TL", "TR", "BL", "BR"};
+        for (int i = 0; i < 4; i++) {
+            int d = 0;
+            for (int c = 0; c < 3; c++) {
+                d += Math.abs(image.get(centres[i][0], centres[i][1], c) - rgb[c]);
+            }
+            if (d < 90) {
+                return names[i];
+            }
+        }
+        return "none";
+    }
 }
