@@ -229,7 +229,7 @@ public final class Cli {
     }
 
     @Command(name = "bench", description = "Benchmarks that print figures (not tests).",
-            subcommands = {Cli.BenchAugment.class})
+            subcommands = {Cli.BenchAugment.class, Cli.BenchDecode.class})
     static final class Bench implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -287,6 +287,74 @@ public final class Cli {
                 java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(
                         AugmentationBench.report(results, stored.size(), photos.toString())));
                 out.println("bench augment: " + output);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "decode", description = "Single-thread images/s of decode (ImageIO + TwelveMonkeys) -> resize "
+            + "short side to 256 -> JPEG encode, the preprocess stage's per-image work, on real photographs.")
+    static final class BenchDecode implements Callable<Integer> {
+        @Option(names = "--photos", paramLabel = "DIR", description = "Directories of JPEG photographs (default: "
+                + "hugin-data's, and libjxl-testdata's flower when installed).")
+        List<java.nio.file.Path> photos = new ArrayList<>();
+
+        @Option(names = "--min-short-side", defaultValue = "200", description = "Skip smaller images; default "
+                + "${DEFAULT-VALUE} px.")
+        int minShortSide;
+
+        @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per collection; default "
+                + "${DEFAULT-VALUE}.")
+        double seconds;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds; default ${DEFAULT-VALUE}.")
+        double warmup;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            InvalidConfigException.require(seconds > 0, "--seconds", "must be > 0", seconds);
+            List<java.nio.file.Path> dirs = new ArrayList<>(photos);
+            if (dirs.isEmpty()) {
+                dirs.add(java.nio.file.Path.of("/usr/share/hugin/xrc/data/help_en_EN"));
+                java.nio.file.Path flower = java.nio.file.Path.of("/usr/share/libjxl-testdata/jxl/flower");
+                if (java.nio.file.Files.isDirectory(flower)) {
+                    dirs.add(flower);
+                }
+            }
+            List<DecodeBench.Result> results = new ArrayList<>();
+            out.printf("bench decode: 1 thread; decode -> resize short side 256 (area) -> JPEG q90; %.1f s per "
+                    + "collection after %.1f s warm-up%n", seconds, warmup);
+            out.printf("%-50s %6s %8s %10s %10s %10s %10s%n", "photos", "files", "mean MP", "images/s", "decode us",
+                    "resize us", "encode us");
+            for (java.nio.file.Path dir : dirs) {
+                List<byte[]> files = DecodeBench.load(dir, minShortSide);
+                if (files.isEmpty()) {
+                    throw new InvalidConfigException("--photos", "no JPEG with a short side of at least "
+                            + minShortSide + " px", dir);
+                }
+                DecodeBench.Result r = DecodeBench.run(dir.toString(), files, warmup, seconds);
+                results.add(r);
+                out.printf("%-50s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.files(), r.meanMegapixels(),
+                        r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(), r.encodeMicros());
+            }
+            if (output != null) {
+                java.nio.file.Path parent = output.toAbsolutePath().getParent();
+                if (parent != null) {
+                    java.nio.file.Files.createDirectories(parent);
+                }
+                java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+                doc.put("benchmark", "decode-resize-encode");
+                doc.put("decoder", "ImageIO + TwelveMonkeys " + javax.imageio.ImageIO.class.getPackage()
+                        .getImplementationVersion());
+                doc.put("gitCommit", io.cnnpipeline.preprocessing.BuildInfo.gitCommit());
+                doc.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+                doc.put("threads", 1);
+                doc.put("results", results);
+                java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(doc));
+                out.println("bench decode: " + output);
             }
             return 0;
         }

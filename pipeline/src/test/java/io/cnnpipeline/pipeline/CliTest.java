@@ -106,4 +106,20 @@ class CliTest {
         assertTrue(doc.get("photos").asInt() >= 20, "the real photographs of hugin-data: " + doc.get("photos"));
         assertTrue(r[1].contains("ImageNet pipeline"), r[1]);
     }
+
+    @Test
+    void benchDecodeReportsThePerStepTimesOfRealPhotos(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("decode.json");
+        String[] r = run("bench", "decode", "--seconds", "0.2", "--warmup", "0.05", "--output", json.toString());
+        assertEquals("0", r[0], r[2]);
+        JsonNode result = new ObjectMapper().readTree(json.toFile()).get("results").get(0);
+        assertTrue(result.get("files").asInt() >= 20, result.toString());
+        assertTrue(result.get("images").asLong() > 0, result.toString());
+        for (String step : List.of("decodeMicros", "resizeMicros", "encodeMicros")) {
+            assertTrue(result.get(step).asDouble() > 0, step + " in " + result);
+        }
+        String[] none = run("bench", "decode", "--photos", tmp.toString(), "--seconds", "0.1");
+        assertEquals("2", none[0]);
+        assertTrue(none[2].contains("Cannot use --photos: no JPEG"), none[2]);
+    }
 }

@@ -136,6 +136,30 @@ public final class ImageDecoder implements java.io.Serializable {
             }
             return new UInt8Image(w, h, channels, out);
         }
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
+                && raster.getDataBuffer() instanceof java.awt.image.DataBufferByte buffer
+                && raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel model
+                && model.getPixelStride() == 3 && model.getScanlineStride() == w * 3
+                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
+                && buffer.getNumBanks() == 1 && buffer.getOffset() == 0) {
+            // What the JPEG reader returns for colour photos: BGR bytes, no alpha, sRGB. Read them directly instead
+            // of going through the colour model pixel by pixel (the same values, several times faster).
+            byte[] bgr = buffer.getData();
+            int[] offsets = model.getBandOffsets();
+            int ri = offsets[0];
+            int gi = offsets[1];
+            int bi = offsets[2];
+            for (int i = 0, o = 0; i < w * h * 3; i += 3, o += channels) {
+                if (channels == 3) {
+                    out[o] = bgr[i + ri];
+                    out[o + 1] = bgr[i + gi];
+                    out[o + 2] = bgr[i + bi];
+                } else {
+                    out[o] = (byte) luma(bgr[i + ri] & 0xFF, bgr[i + gi] & 0xFF, bgr[i + bi] & 0xFF);
+                }
+            }
+            return new UInt8Image(w, h, channels, out);
+        }
         int[] argb = new int[w];
         for (int y = 0; y < h; y++) {
             image.getRGB(0, y, w, 1, argb, 0, w);

@@ -90,6 +90,29 @@ class ImageDecoderTest {
     }
 
     @Test
+    void colourJpegsReadDirectlyFromTheRasterEqualTheColourModelsRgb() throws Exception {
+        int checked = 0;
+        for (Path photo : TestImages.huginPhotos()) {
+            BufferedImage reference = ImageIO.read(photo.toFile());
+            if (reference == null || reference.getType() != BufferedImage.TYPE_3BYTE_BGR
+                    || ExifOrientation.read(Files.readAllBytes(photo)) != 1) {
+                continue;
+            }
+            UInt8Image image = rgb.decode(Files.readAllBytes(photo));
+            for (int y = 0; y < reference.getHeight(); y += 7) {
+                for (int x = 0; x < reference.getWidth(); x += 5) {
+                    int p = reference.getRGB(x, y);
+                    assertEquals((p >> 16) & 0xFF, image.get(x, y, 0), photo + " R at " + x + "," + y);
+                    assertEquals((p >> 8) & 0xFF, image.get(x, y, 1), photo + " G at " + x + "," + y);
+                    assertEquals(p & 0xFF, image.get(x, y, 2), photo + " B at " + x + "," + y);
+                }
+            }
+            checked++;
+        }
+        assertTrue(checked >= 20, "colour JPEGs checked: " + checked);
+    }
+
+    @Test
     void badInputsFailWithAReason() throws Exception {
         assertEquals("empty-file", assertThrows(ImageDecodeException.class, () -> rgb.decode(new byte[0])).reason());
         assertEquals("unsupported-format", assertThrows(ImageDecodeException.class,

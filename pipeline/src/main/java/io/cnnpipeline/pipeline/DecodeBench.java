@@ -1,0 +1,96 @@
+package io.cnnpipeline.pipeline;
+
+import io.cnnpipeline.preprocessing.ImageDecodeException;
+import io.cnnpipeline.preprocessing.ImageDecoder;
+import io.cnnpipeline.preprocessing.ImageEncoder;
+import io.cnnpipeline.preprocessing.Resize;
+import io.cnnpipeline.preprocessing.ShardCodec;
+import io.cnnpipeline.preprocessing.UInt8Image;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Single-thread throughput of the preprocess stage's per-image work — decode (ImageIO + TwelveMonkeys, EXIF
+ * orientation) → antialiased resize of the short side to 256 → JPEG encode (quality 90) — on encoded photographs held
+ * in memory (no filesystem in the loop), with the time split by step. One thread, so images/s is per core.
+ * Driver-only.
+ */
+final class DecodeBench {
+    /** One measured photo collection. */
+    record Result(String photos, int files, double meanMegapixels, long images, double seconds,
+                  double imagesPerSecond, double decodeMicros, double resizeMicros, double encodeMicros) {
+    }
+
+    private DecodeBench() {
+    }
+
+    /** Encoded files under {@code dir} (not recursive) whose decoded short side is at least {@code minShortSide}. */
+    static List<byte[]> load(Path dir, int minShortSide) {
+        List<byte[]> files = new ArrayList<>();
+        ImageDecoder decoder = new ImageDecoder(3, 1L << 28);
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList()) {
+                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                if (!(n.endsWith(".jpg") || n.endsWith(".jpeg"))) {
+                    continue;
+                }
+                byte[] bytes = Files.readAllBytes(p);
+                try {
+                    if (decoder.decode(bytes).shortSide() >= minShortSide) {
+                        files.add(bytes);
+                    }
+                } catch (ImageDecodeException e) {
+                    // not a photo we can use
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+        return files;
+    }
+
+    static Result run(String name, List<byte[]> files, double warmupSeconds, double seconds) throws Exception {
+        ImageDecoder decoder = new ImageDecoder(3, 1L << 28);
+        ImageEncoder encoder = new ImageEncoder(ShardCodec.JPEG, 90);
+        double mp = 0;
+        for (byte[] f : files) {
+            UInt8Image i = decoder.decode(f);
+            mp += i.width() * (double) i.height() / 1e6;
+        }
+        long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int i = 0;
+        while (System.nanoTime() < end) {
+            encoder.encode(Resize.shortSide(decoder.decode(files.get(i++ % files.size())), 256));
+        }
+        long decode = 0;
+        long resize = 0;
+        long encode = 0;
+        long n = 0;
+        long start = System.nanoTime();
+        end = start + (long) (seconds * 1e9);
+        long now = start;
+        while (now < end) {
+            long t0 = System.nanoTime();
+            UInt8Image img = decoder.decode(files.get((int) (n % files.size())));
+            long t1 = System.nanoTime();
+            UInt8Image small = Resize.shortSide(img, 256);
+            long t2 = System.nanoTime();
+            encoder.encode(small);
+            now = System.nanoTime();
+            decode += t1 - t0;
+            resize += t2 - t1;
+            encode += now - t2;
+            n++;
+        }
+        double elapsed = (now - start) / 1e9;
+        return new Result(name, files.size(), mp / files.size(), n, elapsed, n / elapsed, decode / 1e3 / n,
+                resize / 1e3 / n, encode / 1e3 / n);
+    }
+}
