@@ -192,7 +192,19 @@ public final class PipelineConfig {
             throw new InvalidConfigException("preprocess.codec", "must be png, jpeg or raw",
                     config.getString("preprocess.codec"));
         }
-        return new IngestConfig(inputs, config.getString("preprocess.output"), config.getInt("preprocess.short-side"),
+        Map<String, String> manifests = new LinkedHashMap<>();
+        for (String split : List.of("train", "test")) {
+            String v = config.getString("preprocess.manifests." + split);
+            if (!v.isEmpty()) {
+                manifests.put(split, v);
+                // A manifest replaces the folder input that only defaults.conf set; one the user set is a conflict.
+                if (DEFAULTS.equals(config.getValue("preprocess.inputs." + split).origin().resource())) {
+                    inputs.remove(split);
+                }
+            }
+        }
+        return new IngestConfig(inputs, manifests, config.getString("preprocess.manifest-root"),
+                config.getString("preprocess.output"), config.getInt("preprocess.short-side"),
                 config.getInt("preprocess.channels"), codec, config.getInt("preprocess.jpeg-quality"),
                 config.getLong("preprocess.max-pixels"), config.getInt("preprocess.max-records-per-file"),
                 config.getLong("preprocess.row-group-bytes"),

@@ -9,6 +9,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -132,5 +133,17 @@ class PipelineConfigTest {
         assertEquals(c.train(), again.train());
         assertEquals(c.preprocess(), again.preprocess());
         assertEquals(c.evaluate(), again.evaluate());
+    }
+
+    @Test
+    void aManifestReplacesTheDefaultFolderInputButNotOneTheUserSet() {
+        PipelineConfig manifest = load("preprocess.manifests.train=\"hdfs:///lists/train.csv\"");
+        assertEquals(Map.of("train", "hdfs:///lists/train.csv"), manifest.preprocess().manifests());
+        assertTrue(manifest.preprocess().inputs().isEmpty(), manifest.preprocess().inputs().toString());
+        InvalidConfigException both = rejected("preprocess.inputs.train=\"/photos/train\"",
+                "preprocess.manifests.train=\"/lists/train.csv\"");
+        assertEquals("preprocess.manifests.train", both.key());
+        assertTrue(both.getMessage().contains("already comes from preprocess.inputs.train"), both.getMessage());
+        assertEquals("preprocess.manifests.validation", rejected("preprocess.manifests.validation=\"v.csv\"").key());
     }
 }

@@ -12,7 +12,11 @@ import java.util.Map;
  * construction, with errors naming the configuration key.
  *
  * @param inputs             split name ({@code train}, {@code test}) → URI of a class-per-folder root
- *                           ({@code <root>/<class>/<image>}); {@code train} is required and defines the classes
+ *                           ({@code <root>/<class>/<image>})
+ * @param manifests          split name → URI of a manifest: CSV with a header or Parquet, columns {@code path}
+ *                           and {@code label} (class name); a split comes from a folder or a manifest, not both;
+ *                           {@code train} is required from one of them and defines the classes
+ * @param manifestRoot       URI relative manifest paths are resolved against; "" = the manifest's own directory
  * @param output             URI of the dataset directory to create
  * @param shortSide          resize so the short side is this many pixels; 0 keeps the original size
  * @param channels           1 (luma) or 3 (RGB)
@@ -30,7 +34,8 @@ import java.util.Map;
  * @param extensions         file extensions (lower case, no dot) that count as inputs; others are ignored
  * @param contactSheetSize   thumbnails of train rows drawn into {@code contact-sheet.png}; 0 = no contact sheet
  */
-public record IngestConfig(Map<String, String> inputs, String output, int shortSide, int channels, ShardCodec codec,
+public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
+                           String output, int shortSide, int channels, ShardCodec codec,
                            int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
                            long partitionBytes, long fileOpenCostBytes,
                            double validationFraction, boolean overwrite, long seed, List<String> extensions,
@@ -38,8 +43,22 @@ public record IngestConfig(Map<String, String> inputs, String output, int shortS
         implements Serializable {
 
     public IngestConfig {
-        require(inputs != null && inputs.containsKey(ShardSchema.TRAIN), "preprocess.inputs.train",
-                "a train input is required", inputs);
+        inputs = inputs == null ? Map.of() : inputs;
+        manifests = manifests == null ? Map.of() : manifests;
+        manifestRoot = manifestRoot == null ? "" : manifestRoot;
+        require(inputs.containsKey(ShardSchema.TRAIN) || manifests.containsKey(ShardSchema.TRAIN),
+                "preprocess.inputs.train", "a train input is required (a class-folder root, or "
+                        + "preprocess.manifests.train)", inputs);
+        for (Map.Entry<String, String> e : manifests.entrySet()) {
+            require(e.getKey().equals(ShardSchema.TRAIN) || e.getKey().equals(ShardSchema.TEST),
+                    "preprocess.manifests." + e.getKey(), "manifest splits are train and test", e.getKey());
+            require(e.getValue() != null && !e.getValue().isBlank(), "preprocess.manifests." + e.getKey(),
+                    "must be a path or URI", e.getValue());
+            require(!inputs.containsKey(e.getKey()), "preprocess.manifests." + e.getKey(),
+                    "the " + e.getKey() + " split already comes from preprocess.inputs." + e.getKey()
+                            + "; set one of them", e.getValue());
+        }
+        manifests = new LinkedHashMap<>(manifests);
         for (Map.Entry<String, String> e : inputs.entrySet()) {
             require(e.getKey().equals(ShardSchema.TRAIN) || e.getKey().equals(ShardSchema.TEST),
                     "preprocess.inputs." + e.getKey(), "input splits are train and test", e.getKey());

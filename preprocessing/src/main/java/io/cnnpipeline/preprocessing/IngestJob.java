@@ -103,8 +103,15 @@ public final class IngestJob {
             }
             roots.put(e.getKey(), root.toString());
         }
-        List<String> classes = listClasses(roots.get(ShardSchema.TRAIN), hadoop);
-        LOG.info("preprocess: {} classes under {}", classes.size(), roots.get(ShardSchema.TRAIN));
+        Map<String, Dataset<Row>> manifestRows = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : config.manifests().entrySet()) {
+            manifestRows.put(e.getKey(), Manifests.read(spark, e.getKey(), e.getValue(), config.manifestRoot()));
+        }
+        List<String> classes = roots.containsKey(ShardSchema.TRAIN)
+                ? listClasses(roots.get(ShardSchema.TRAIN), hadoop)
+                : Manifests.classes(manifestRows.get(ShardSchema.TRAIN), config.manifests().get(ShardSchema.TRAIN));
+        LOG.info("preprocess: {} classes in {}", classes.size(), roots.containsKey(ShardSchema.TRAIN)
+                ? roots.get(ShardSchema.TRAIN) : config.manifests().get(ShardSchema.TRAIN));
 
         // binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
         // 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
@@ -127,7 +134,12 @@ public final class IngestJob {
             files = files == null ? df : files.union(df);
         }
 
-        JavaRDD<Row> processed = files.javaRDD().mapPartitions(new DecodePartition(config, roots, classes));
+        RecordProcessor processor = new RecordProcessor(config, classes);
+        JavaRDD<Row> processed = files == null ? spark.emptyDataFrame().javaRDD()
+                : files.javaRDD().mapPartitions(new DecodePartition(processor, roots));
+        if (!manifestRows.isEmpty()) {
+            processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
+        }
         // Spark's file sources skip zero-length files; they are inputs too, so they are found here and quarantined.
         List<Row> emptyFiles = new ArrayList<>();
         for (Map.Entry<String, String> e : roots.entrySet()) {
@@ -343,65 +355,47 @@ public final class IngestJob {
     }
 
     /**
-     * Executor side: decodes, resizes and encodes one partition of {@code binaryFile} rows
-     * ({@code path, length, content, input_split}) into processed rows; failures become quarantine rows.
+     * Executor side: the per-record work shared by every input layout — validation split assignment by a hash of
+     * (seed, key), class lookup, decode, resize, encode, pixel moments — with failures turned into quarantine rows.
      */
-    static final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
+    static final class RecordProcessor implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
-        private final IngestConfig config;
-        private final Map<String, String> roots;
+        final IngestConfig config;
         private final Map<String, Integer> classIndex;
 
-        DecodePartition(IngestConfig config, Map<String, String> roots, List<String> classes) {
+        RecordProcessor(IngestConfig config, List<String> classes) {
             this.config = config;
-            this.roots = new HashMap<>(roots);
             this.classIndex = new HashMap<>();
             for (int i = 0; i < classes.size(); i++) {
                 classIndex.put(classes.get(i), i);
             }
         }
 
-        @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
-            ImageDecoder decoder = new ImageDecoder(config.channels(), config.maxPixels());
-            ImageEncoder encoder = new ImageEncoder(config.codec(), config.jpegQuality());
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return rows.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    return process(rows.next(), decoder, encoder);
-                }
-            };
+        ImageDecoder decoder() {
+            return new ImageDecoder(config.channels(), config.maxPixels());
         }
 
-        Row process(Row file, ImageDecoder decoder, ImageEncoder encoder) {
-            String path = file.getString(0);
-            long size = file.getLong(1);
-            byte[] content = (byte[]) file.get(2);
-            String inputSplit = file.getString(3);
-            String root = roots.get(inputSplit);
-            String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
-            String key = inputSplit + "/" + relative;
-            int slash = relative.indexOf('/');
-            String className = slash > 0 ? relative.substring(0, slash) : "";
-            String split = inputSplit;
-            if (split.equals(ShardSchema.TRAIN) && config.validationFraction() > 0
+        ImageEncoder encoder() {
+            return new ImageEncoder(config.codec(), config.jpegQuality());
+        }
+
+        /** The split a record of {@code inputSplit} lands in: train records may move to validation. */
+        String split(String inputSplit, String key) {
+            if (inputSplit.equals(ShardSchema.TRAIN) && config.validationFraction() > 0
                     && RandomStreams.unitInterval(config.seed(), RandomStreams.SPLIT, key) < config.validationFraction()) {
-                split = ShardSchema.VALIDATION;
+                return ShardSchema.VALIDATION;
             }
-            if (slash <= 0) {
-                return quarantine(key, split, className, path, size, "no-class-folder",
-                        null, "file is not inside a class folder of " + root);
-            }
+            return inputSplit;
+        }
+
+        Row process(String key, String inputSplit, String className, String path, long size, byte[] content,
+                    ImageDecoder decoder, ImageEncoder encoder) {
+            String split = split(inputSplit, key);
             Integer label = classIndex.get(className);
             if (label == null) {
-                return quarantine(key, split, className, path, size, "unknown-class", null,
-                        "class folder '" + className + "' does not exist in the train input");
+                return quarantine(key, inputSplit, className, path, size, "unknown-class", null,
+                        "class '" + className + "' is not a class of the train input");
             }
             try {
                 UInt8Image image = decoder.decode(content);
@@ -414,17 +408,69 @@ public final class IngestJob {
                         image.channels(), config.codec().id(), encoded, path,
                         null, null, null, size, moments);
             } catch (ImageDecodeException e) {
-                return quarantine(key, split, className, path, size, e.reason(), e.exceptionClass(), e.getMessage());
+                return quarantine(key, inputSplit, className, path, size, e.reason(), e.exceptionClass(),
+                        e.getMessage());
             } catch (RuntimeException e) {
-                return quarantine(key, split, className, path, size, "processing-failed", e.getClass().getName(),
+                return quarantine(key, inputSplit, className, path, size, "processing-failed", e.getClass().getName(),
                         String.valueOf(e.getMessage()));
             }
         }
 
-        private static Row quarantine(String key, String split, String className, String path, long size,
-                                      String reason, String exceptionClass, String message) {
-            return RowFactory.create(key, split, null, className, null, null, null, null, null, path,
+        Row quarantine(String key, String inputSplit, String className, String path, long size, String reason,
+                       String exceptionClass, String message) {
+            return RowFactory.create(key, split(inputSplit, key), null, className, null, null, null, null, null, path,
                     reason, exceptionClass, message, size, null);
+        }
+    }
+
+    /**
+     * Executor side: one partition of {@code binaryFile} rows ({@code path, length, content, input_split}) of
+     * class-folder inputs into processed rows.
+     */
+    static final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+
+        private final RecordProcessor processor;
+        private final Map<String, String> roots;
+
+        DecodePartition(RecordProcessor processor, Map<String, String> roots) {
+            this.processor = processor;
+            this.roots = new HashMap<>(roots);
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            ImageDecoder decoder = processor.decoder();
+            ImageEncoder encoder = processor.encoder();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row file = rows.next();
+                    String path = file.getString(0);
+                    long size = file.getLong(1);
+                    String inputSplit = file.getString(3);
+                    String root = roots.get(inputSplit);
+                    String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
+                    String key = inputSplit + "/" + relative;
+                    int slash = relative.indexOf('/');
+                    String className = slash > 0 ? relative.substring(0, slash) : "";
+                    if (slash <= 0) {
+                        return processor.quarantine(key, inputSplit, className, path, size, "no-class-folder",
+                                null, "file is not inside a class folder of " + root);
+                    }
+                    if (processor.classIndex.get(className) == null) {
+                        return processor.quarantine(key, inputSplit, className, path, size, "unknown-class", null,
+                                "class folder '" + className + "' does not exist in the train input");
+                    }
+                    return processor.process(key, inputSplit, className, path, size, (byte[]) file.get(2), decoder,
+                            encoder);
+                }
+            };
         }
     }
 }

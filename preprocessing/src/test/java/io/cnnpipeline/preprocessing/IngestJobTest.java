@@ -28,6 +28,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,7 +65,7 @@ class IngestJobTest {
         if (test != null) {
             inputs.put("test", test);
         }
-        return new IngestConfig(inputs, output, 16, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
+        return new IngestConfig(inputs, Map.of(), "", output, 16, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
                 partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12);
     }
 
@@ -237,5 +238,65 @@ class IngestJobTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    @Test
+    void manifestsListFilesWithLabelsAndEveryListingIsAccountedFor(@TempDir Path tmp) throws IOException {
+        Path images = tmp.resolve("images");
+        TestImages.writeClassFolders(images, 2, 6, 16, 3, 5);
+        Path elsewhere = tmp.resolve("elsewhere");
+        TestImages.writeClassFolders(elsewhere, 1, 1, 16, 3, 6);
+        String absolute = elsewhere.resolve("class-0/img-000.png").toUri().toString();
+        StringBuilder csv = new StringBuilder("path,label\n");
+        for (int i = 0; i < 6; i++) {
+            csv.append(String.format("class-0/img-%03d.png,shirt%n", i));
+            csv.append(String.format("class-1/img-%03d.png,trouser%n", i));
+        }
+        csv.append("./class-0/img-000.png,shirt\n");           // the same file again, same label: written once
+        csv.append("class-1/img-005.png,trouser\n");            // and again
+        csv.append(absolute).append(",trouser\n");             // an absolute URI outside the root
+        csv.append("class-0/missing.png,shirt\n");              // listed but absent
+        csv.append("class-0/img-001.png,trouser\n");            // img-001 of class-0 now has two labels
+        csv.append("class-1/unlabelled.png,\n");                // no label
+        Path manifest = Files.writeString(images.resolve("train.csv"), csv.toString());
+        // the test split as a Parquet manifest, one row with a class the train manifest does not have
+        Path testManifest = tmp.resolve("test-manifest.parquet");
+        SPARK.createDataFrame(List.of(RowFactory.create("class-0/img-003.png", "shirt"),
+                        RowFactory.create("class-1/img-004.png", "coat")),
+                new org.apache.spark.sql.types.StructType().add("path", "string").add("label", "string"))
+                .coalesce(1).write().parquet(testManifest.toString());
+
+        Path out = tmp.resolve("dataset");
+        IngestConfig cfg = new IngestConfig(Map.of(), Map.of("train", manifest.toString(), "test",
+                testManifest.toString()), images.toString(), out.toString(), 0, 3, ShardCodec.PNG, 90, 50_000_000L,
+                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0);
+        IngestResult result = IngestJob.run(SPARK, cfg);
+        DatasetManifest m = result.manifest();
+        assertEquals(List.of("shirt", "trouser"), result.classes());
+        assertEquals(12 + 6 + 2, m.inputCount(), "every manifest row is an input");
+        assertEquals(m.inputCount(), m.written() + m.quarantined());
+        Map<String, List<String>> reasons = new java.util.TreeMap<>();
+        for (Row r : SPARK.read().parquet(out.resolve("quarantine").toString()).collectAsList()) {
+            reasons.computeIfAbsent(r.<String>getAs("reason"), k -> new ArrayList<>())
+                    .add(r.<String>getAs("source").replaceAll(".*/(class-\\d/)", "$1"));
+        }
+        reasons.values().forEach(v -> v.sort(null));
+        assertEquals(Map.of(
+                "conflicting-labels", List.of("class-0/img-001.png", "class-0/img-001.png"),
+                "duplicate-key", List.of("class-0/img-000.png", "class-1/img-005.png"),
+                "missing-file", List.of("class-0/missing.png"),
+                "missing-label", List.of("class-1/unlabelled.png"),
+                "unknown-class", List.of("class-1/img-004.png")), reasons);
+        DatasetDirectory dataset = DatasetDirectory.open(out.toString(), SPARK.sparkContext().hadoopConfiguration());
+        Set<String> keys = new java.util.TreeSet<>();
+        for (Row row : dataset.shards(SPARK, "train").collectAsList()) {
+            ShardRecord r = ShardRecord.fromRow(row);
+            keys.add(r.key() + "=" + row.getAs("label_name"));
+        }
+        assertEquals(12 - 1 + 1, keys.size(), "12 listed files minus class-0/img-001 (conflicting labels), plus "
+                + "the absolute one: " + keys);
+        assertTrue(keys.contains("train/class-0/img-000.png=shirt"), keys.toString());
+        assertTrue(keys.contains("train/" + absolute.replace("file:///", "file:/") + "=trouser"), keys.toString());
+        assertEquals(1, dataset.count("test"));
     }
 }
