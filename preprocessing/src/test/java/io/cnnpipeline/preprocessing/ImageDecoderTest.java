@@ -205,4 +205,109 @@ class ImageDecoderTest {
         }
         return "none";
     }
+
+    /** A real photograph, 96x72, as a BufferedImage of the given type. */
+    private static BufferedImage photo(int type) throws Exception {
+        Path file = TestImages.huginPhotos().stream().filter(p -> p.getFileName().toString().startsWith("250px"))
+                .findFirst().orElseThrow();
+        UInt8Image small = Resize.to(new ImageDecoder(3, 1L << 26).decode(Files.readAllBytes(file)), 96, 72);
+        BufferedImage rgbImage = ImageEncoder.toBufferedImage(small);
+        BufferedImage out = new BufferedImage(96, 72, type);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.drawImage(rgbImage, 0, 0, null);
+        g.dispose();
+        return out;
+    }
+
+    private static byte[] write(BufferedImage image, String format, java.util.function.Consumer<
+            javax.imageio.ImageWriteParam> settings) throws IOException {
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+            settings.accept(param);
+            writer.write(null, new javax.imageio.IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static double meanAbsDiff(UInt8Image a, BufferedImage b) {
+        double sum = 0;
+        for (int y = 0; y < a.height(); y++) {
+            for (int x = 0; x < a.width(); x++) {
+                int p = b.getRGB(x, y);
+                sum += Math.abs(a.get(x, y, 0) - ((p >> 16) & 0xFF)) + Math.abs(a.get(x, y, 1) - ((p >> 8) & 0xFF))
+                        + Math.abs(a.get(x, y, 2) - (p & 0xFF));
+            }
+        }
+        return sum / (3.0 * a.width() * a.height());
+    }
+
+    @Test
+    void everyFormatTheJavaWritersProduceDecodesFromARealPhoto() throws Exception {
+        BufferedImage rgbPhoto = photo(BufferedImage.TYPE_3BYTE_BGR);
+        // lossless: exact
+        byte[] interlacedPng = write(rgbPhoto, "png",
+                p -> p.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT));
+        assertEquals(1, interlacedPng[28], "IHDR interlace method: Adam7");
+        assertEquals(0.0, meanAbsDiff(rgb.decode(interlacedPng), rgbPhoto), "interlaced (Adam7) PNG");
+        assertEquals(0.0, meanAbsDiff(rgb.decode(write(rgbPhoto, "bmp", p -> { })), rgbPhoto), "BMP");
+        assertEquals(0.0, meanAbsDiff(rgb.decode(write(rgbPhoto, "tiff", p -> { })), rgbPhoto), "TIFF");
+        // lossy or palette: close to the source
+        byte[] baseline = write(rgbPhoto, "jpeg", p -> {
+            p.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+            p.setCompressionQuality(0.95f);
+        });
+        byte[] progressive = write(rgbPhoto, "jpeg", p -> {
+            p.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+            p.setCompressionQuality(0.95f);
+            p.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        });
+        assertTrue(meanAbsDiff(rgb.decode(baseline), rgbPhoto) < 4, "baseline JPEG");
+        assertTrue(meanAbsDiff(rgb.decode(progressive), rgbPhoto) < 4, "progressive JPEG");
+        assertTrue(hasMarker(progressive, 0xC2) && !hasMarker(baseline, 0xC2), "SOF2 (progressive) only in the second");
+        assertEquals(rgb.decode(baseline).width(), rgb.decode(progressive).width());
+        BufferedImage indexed = photo(BufferedImage.TYPE_BYTE_INDEXED);
+        assertEquals(0.0, meanAbsDiff(rgb.decode(write(indexed, "gif", p -> { })), indexed), "GIF through its palette");
+        BufferedImage grey = photo(BufferedImage.TYPE_BYTE_GRAY);
+        UInt8Image greyJpeg = luma.decode(write(grey, "jpeg", p -> { }));
+        assertEquals(96, greyJpeg.width());
+        double d = 0;
+        for (int y = 0; y < 72; y++) {
+            for (int x = 0; x < 96; x++) {
+                d += Math.abs(greyJpeg.get(x, y, 0) - grey.getRaster().getSample(x, y, 0));
+            }
+        }
+        assertTrue(d / (96 * 72) < 4, "grayscale JPEG, read as stored: " + d / (96 * 72));
+    }
+
+    @Test
+    void gifsDecodeTheirFirstFrame() throws Exception {
+        BufferedImage first = photo(BufferedImage.TYPE_BYTE_INDEXED);
+        BufferedImage second = new BufferedImage(96, 72, BufferedImage.TYPE_BYTE_INDEXED);
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.prepareWriteSequence(null);
+            writer.writeToSequence(new javax.imageio.IIOImage(first, null, null), null);
+            writer.writeToSequence(new javax.imageio.IIOImage(second, null, null), null);
+            writer.endWriteSequence();
+        } finally {
+            writer.dispose();
+        }
+        assertEquals(0.0, meanAbsDiff(rgb.decode(bytes.toByteArray()), first));
+    }
+
+    private static boolean hasMarker(byte[] jpeg, int marker) {
+        for (int i = 0; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == marker) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
