@@ -205,6 +205,7 @@ public final class PipelineConfig {
         }
         return new IngestConfig(inputs, manifests, config.getString("preprocess.manifest-root"),
                 config.getString("preprocess.output"), config.getInt("preprocess.short-side"),
+                config.getBoolean("preprocess.centre-crop"),
                 config.getInt("preprocess.channels"), codec, config.getInt("preprocess.jpeg-quality"),
                 config.getLong("preprocess.max-pixels"), config.getInt("preprocess.max-records-per-file"),
                 config.getLong("preprocess.row-group-bytes"),

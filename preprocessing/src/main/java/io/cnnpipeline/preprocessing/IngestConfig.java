@@ -19,6 +19,7 @@ import java.util.Map;
  * @param manifestRoot       URI relative manifest paths are resolved against; "" = the manifest's own directory
  * @param output             URI of the dataset directory to create
  * @param shortSide          resize so the short side is this many pixels; 0 keeps the original size
+ * @param centreCrop         after resizing, keep the centred square of side = the short side
  * @param channels           1 (luma) or 3 (RGB)
  * @param codec              how shard rows store pixels
  * @param jpegQuality        JPEG quality 1..100 when {@code codec} is jpeg
@@ -35,7 +36,7 @@ import java.util.Map;
  * @param contactSheetSize   thumbnails of train rows drawn into {@code contact-sheet.png}; 0 = no contact sheet
  */
 public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
-                           String output, int shortSide, int channels, ShardCodec codec,
+                           String output, int shortSide, boolean centreCrop, int channels, ShardCodec codec,
                            int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
                            long partitionBytes, long fileOpenCostBytes,
                            double validationFraction, boolean overwrite, long seed, List<String> extensions,

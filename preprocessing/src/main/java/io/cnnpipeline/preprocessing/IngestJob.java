@@ -402,6 +402,9 @@ public final class IngestJob {
                 if (config.shortSide() > 0) {
                     image = Resize.shortSide(image, config.shortSide());
                 }
+                if (config.centreCrop() && image.width() != image.height()) {
+                    image = Crops.apply(image, Crops.centre(image.width(), image.height(), image.shortSide()));
+                }
                 byte[] encoded = encoder.encode(image);
                 long[] moments = split.equals(ShardSchema.TRAIN) ? PixelMoments.of(image) : null;
                 return RowFactory.create(key, split, label, className, image.height(), image.width(),

@@ -65,7 +65,7 @@ class IngestJobTest {
         if (test != null) {
             inputs.put("test", test);
         }
-        return new IngestConfig(inputs, Map.of(), "", output, 16, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
+        return new IngestConfig(inputs, Map.of(), "", output, 16, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
                 partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12);
     }
 
@@ -232,6 +232,35 @@ class IngestJobTest {
         }
     }
 
+    @Test
+    void centreCropKeepsTheCentredSquareOfTheResizedImage(@TempDir Path tmp) throws IOException {
+        ImageEncoder png = new ImageEncoder(ShardCodec.PNG, 90);
+        Map<String, UInt8Image> sources = new LinkedHashMap<>();
+        for (int k = 0; k < 2; k++) {
+            Path dir = Files.createDirectories(tmp.resolve("images/class-" + k));
+            UInt8Image wide = Resize.to(TestImages.pattern(k, 40, 3, k), 40, 24);
+            UInt8Image tall = Resize.to(TestImages.pattern(k + 2, 40, 3, k), 18, 30);
+            Files.write(dir.resolve("wide.png"), png.encode(wide));
+            Files.write(dir.resolve("tall.png"), png.encode(tall));
+            sources.put("train/class-" + k + "/wide.png", wide);
+            sources.put("train/class-" + k + "/tall.png", tall);
+        }
+        IngestConfig cfg = new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
+                tmp.resolve("dataset").toString(), 12, true, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
+                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0);
+        IngestJob.run(SPARK, cfg);
+        DatasetDirectory dataset = DatasetDirectory.open(tmp.resolve("dataset").toString(),
+                SPARK.sparkContext().hadoopConfiguration());
+        int seen = 0;
+        for (Row row : dataset.shards(SPARK, "train").collectAsList()) {
+            ShardRecord r = ShardRecord.fromRow(row);
+            UInt8Image resized = Resize.shortSide(sources.get(r.key()), 12);
+            assertEquals(Crops.apply(resized, Crops.centre(resized.width(), resized.height(), 12)), r.image(), r.key());
+            seen++;
+        }
+        assertEquals(4, seen);
+    }
+
     private static byte[] readBytes(Path p) {
         try {
             return java.nio.file.Files.readAllBytes(p);
@@ -268,7 +297,7 @@ class IngestJobTest {
 
         Path out = tmp.resolve("dataset");
         IngestConfig cfg = new IngestConfig(Map.of(), Map.of("train", manifest.toString(), "test",
-                testManifest.toString()), images.toString(), out.toString(), 0, 3, ShardCodec.PNG, 90, 50_000_000L,
+                testManifest.toString()), images.toString(), out.toString(), 0, false, 3, ShardCodec.PNG, 90, 50_000_000L,
                 1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0);
         IngestResult result = IngestJob.run(SPARK, cfg);
         DatasetManifest m = result.manifest();

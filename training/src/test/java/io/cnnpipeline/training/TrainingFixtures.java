@@ -28,7 +28,7 @@ final class TrainingFixtures {
                 TestImages.writeClassFolders(root.resolve("images"), 3, 40, 16, 1, 11);
                 dataset = root.resolve("dataset");
                 IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", root.resolve("images").toString()), Map.of(), "",
-                        dataset.toString(), 0, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
+                        dataset.toString(), 0, false, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
                         0.25, false, 42, List.of("png"), 0));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
