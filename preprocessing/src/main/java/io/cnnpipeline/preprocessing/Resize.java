@@ -147,6 +147,15 @@ public final class Resize {
                     tmp[o] = (0f + w0 * (src[s] & 0xFF)) + w1 * (src[s + 3] & 0xFF);
                     tmp[o + 1] = (0f + w0 * (src[s + 1] & 0xFF)) + w1 * (src[s + 4] & 0xFF);
                     tmp[o + 2] = (0f + w0 * (src[s + 2] & 0xFF)) + w1 * (src[s + 5] & 0xFF);
+                } else if (c == 3 && tx == 3) {
+                    float w0 = wx[wo];
+                    float w1 = wx[wo + 1];
+                    float w2 = wx[wo + 2];
+                    tmp[o] = ((0f + w0 * (src[s] & 0xFF)) + w1 * (src[s + 3] & 0xFF)) + w2 * (src[s + 6] & 0xFF);
+                    tmp[o + 1] = ((0f + w0 * (src[s + 1] & 0xFF)) + w1 * (src[s + 4] & 0xFF))
+                            + w2 * (src[s + 7] & 0xFF);
+                    tmp[o + 2] = ((0f + w0 * (src[s + 2] & 0xFF)) + w1 * (src[s + 5] & 0xFF))
+                            + w2 * (src[s + 8] & 0xFF);
                 } else if (c == 3) {
                     float r = 0f;
                     float g = 0f;
@@ -186,6 +195,20 @@ public final class Resize {
                 int rowOut = y * stride;
                 for (int i = 0; i < stride; i++) {
                     int v = (int) ((0f + w0 * tmp[r0 + i]) + w1 * tmp[r1 + i] + 0.5f);
+                    out[rowOut + i] = (byte) (v > 255 ? 255 : v);
+                }
+                continue;
+            }
+            if (ty == 3) {
+                float w0 = ky.weights[3 * y];
+                float w1 = ky.weights[3 * y + 1];
+                float w2 = ky.weights[3 * y + 2];
+                int r0 = start * stride;
+                int r1 = r0 + stride;
+                int r2 = r1 + stride;
+                int rowOut = y * stride;
+                for (int i = 0; i < stride; i++) {
+                    int v = (int) (((0f + w0 * tmp[r0 + i]) + w1 * tmp[r1 + i]) + w2 * tmp[r2 + i] + 0.5f);
                     out[rowOut + i] = (byte) (v > 255 ? 255 : v);
                 }
                 continue;
