@@ -327,18 +327,29 @@ public final class Cli {
             List<DecodeBench.Result> results = new ArrayList<>();
             out.printf("bench decode: 1 thread; decode -> resize short side 256 (area) -> JPEG q90; %.1f s per "
                     + "collection after %.1f s warm-up%n", seconds, warmup);
-            out.printf("%-50s %6s %8s %10s %10s %10s %10s%n", "photos", "files", "mean MP", "images/s", "decode us",
-                    "resize us", "encode us");
+            List<String> decoders = new ArrayList<>();
+            decoders.add(null);
+            if (new java.io.File(io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR).isFile()) {
+                decoders.add(io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR);
+            } else {
+                out.println("bench decode: TurboJPEG not installed (apt-get install libturbojpeg-java libturbojpeg0); "
+                        + "measuring ImageIO only");
+            }
+            out.printf("%-40s %-9s %6s %8s %10s %10s %10s %10s%n", "photos", "decoder", "files", "mean MP",
+                    "images/s", "decode us", "resize us", "encode us");
             for (java.nio.file.Path dir : dirs) {
                 List<byte[]> files = DecodeBench.load(dir, minShortSide);
                 if (files.isEmpty()) {
                     throw new InvalidConfigException("--photos", "no JPEG with a short side of at least "
                             + minShortSide + " px", dir);
                 }
-                DecodeBench.Result r = DecodeBench.run(dir.toString(), files, warmup, seconds);
-                results.add(r);
-                out.printf("%-50s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.files(), r.meanMegapixels(),
-                        r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(), r.encodeMicros());
+                for (String decoder : decoders) {
+                    DecodeBench.Result r = DecodeBench.run(dir.toString(), files, decoder, warmup, seconds);
+                    results.add(r);
+                    out.printf("%-40s %-9s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.decoder(), r.files(),
+                            r.meanMegapixels(), r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(),
+                            r.encodeMicros());
+                }
             }
             if (output != null) {
                 java.nio.file.Path parent = output.toAbsolutePath().getParent();
@@ -347,8 +358,6 @@ public final class Cli {
                 }
                 java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
                 doc.put("benchmark", "decode-resize-encode");
-                doc.put("decoder", "ImageIO + TwelveMonkeys " + javax.imageio.ImageIO.class.getPackage()
-                        .getImplementationVersion());
                 doc.put("gitCommit", io.cnnpipeline.preprocessing.BuildInfo.gitCommit());
                 doc.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
                 doc.put("threads", 1);

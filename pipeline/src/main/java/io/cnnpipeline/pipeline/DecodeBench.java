@@ -17,14 +17,14 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Single-thread throughput of the preprocess stage's per-image work — decode (ImageIO + TwelveMonkeys, EXIF
- * orientation) → antialiased resize of the short side to 256 → JPEG encode (quality 90) — on encoded photographs held
+ * Single-thread throughput of the preprocess stage's per-image work — decode (ImageIO + TwelveMonkeys, or
+ * libjpeg-turbo when its Debian binding is installed; EXIF orientation) → antialiased resize of the short side to 256 → JPEG encode (quality 90) — on encoded photographs held
  * in memory (no filesystem in the loop), with the time split by step. One thread, so images/s is per core.
  * Driver-only.
  */
 final class DecodeBench {
     /** One measured photo collection. */
-    record Result(String photos, int files, double meanMegapixels, long images, double seconds,
+    record Result(String photos, String decoder, int files, double meanMegapixels, long images, double seconds,
                   double imagesPerSecond, double decodeMicros, double resizeMicros, double encodeMicros) {
     }
 
@@ -56,8 +56,13 @@ final class DecodeBench {
         return files;
     }
 
-    static Result run(String name, List<byte[]> files, double warmupSeconds, double seconds) throws Exception {
-        ImageDecoder decoder = new ImageDecoder(3, 1L << 28);
+    /**
+     * @param turboJpegJar null for ImageIO, else the TurboJPEG binding to decode JPEGs with
+     */
+    static Result run(String name, List<byte[]> files, String turboJpegJar, double warmupSeconds, double seconds)
+            throws Exception {
+        ImageDecoder decoder = turboJpegJar == null ? new ImageDecoder(3, 1L << 28)
+                : new ImageDecoder(3, 1L << 28, turboJpegJar);
         ImageEncoder encoder = new ImageEncoder(ShardCodec.JPEG, 90);
         double mp = 0;
         for (byte[] f : files) {
@@ -90,7 +95,7 @@ final class DecodeBench {
             n++;
         }
         double elapsed = (now - start) / 1e9;
-        return new Result(name, files.size(), mp / files.size(), n, elapsed, n / elapsed, decode / 1e3 / n,
+        return new Result(name, turboJpegJar == null ? "imageio" : "turbojpeg", files.size(), mp / files.size(), n, elapsed, n / elapsed, decode / 1e3 / n,
                 resize / 1e3 / n, encode / 1e3 / n);
     }
 }

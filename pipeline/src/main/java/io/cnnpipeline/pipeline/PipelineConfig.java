@@ -212,7 +212,8 @@ public final class PipelineConfig {
                 config.getLong("preprocess.partition-bytes"), config.getLong("preprocess.file-open-cost-bytes"),
                 config.getDouble("preprocess.validation-fraction"),
                 config.getBoolean("preprocess.overwrite"), config.getLong("seed"),
-                config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"));
+                config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"),
+                config.getString("preprocess.jpeg-decoder"), config.getString("preprocess.turbojpeg-jar"));
     }
 
     private TrainingConfig readTrain() {

@@ -32,6 +32,7 @@ public final class ImageDecoder implements java.io.Serializable {
 
     private final int channels;
     private final long maxPixels;
+    private final String turboJpegJar;
 
     /**
      * @param channels  1 (luma) or 3 (RGB) output channels
@@ -46,6 +47,27 @@ public final class ImageDecoder implements java.io.Serializable {
         }
         this.channels = channels;
         this.maxPixels = maxPixels;
+        this.turboJpegJar = null;
+    }
+
+    /**
+     * A decoder that reads JPEGs with libjpeg-turbo ({@link TurboJpeg}) from {@code turboJpegJar}, falling back to
+     * ImageIO for what TurboJPEG rejects (CMYK, corrupt data — ImageIO then decides the reason); other formats go
+     * to ImageIO.
+     *
+     * @throws IllegalStateException if TurboJPEG cannot be loaded from {@code turboJpegJar}
+     */
+    public ImageDecoder(int channels, long maxPixels, String turboJpegJar) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("Cannot create decoder: channels must be 1 or 3 (got " + channels + ")");
+        }
+        if (maxPixels <= 0) {
+            throw new IllegalArgumentException("Cannot create decoder: maxPixels must be positive (got " + maxPixels + ")");
+        }
+        TurboJpeg.load(turboJpegJar);
+        this.channels = channels;
+        this.maxPixels = maxPixels;
+        this.turboJpegJar = turboJpegJar;
     }
 
     /**
@@ -59,6 +81,16 @@ public final class ImageDecoder implements java.io.Serializable {
     public UInt8Image decode(byte[] bytes) throws ImageDecodeException {
         if (bytes == null || bytes.length == 0) {
             throw new ImageDecodeException("empty-file", "file has 0 bytes");
+        }
+        if (turboJpegJar != null && TurboJpeg.isJpeg(bytes)) {
+            try {
+                UInt8Image image = TurboJpeg.load(turboJpegJar).decode(bytes, channels, maxPixels);
+                return ExifOrientation.apply(image, ExifOrientation.read(bytes));
+            } catch (ImageDecodeException | VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                // TurboJPEG rejected it: ImageIO reads what it can and names the reason for the rest.
+            }
         }
         BufferedImage image;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {

@@ -93,6 +93,13 @@ public final class IngestJob {
             throw new IllegalStateException("Cannot write dataset " + output
                     + ": it already exists (set preprocess.overwrite = true to replace it)");
         }
+        if (config.jpegDecoder().equals("turbojpeg")) {
+            try {
+                TurboJpeg.load(config.turboJpegJar());
+            } catch (IllegalStateException e) {
+                throw new InvalidConfigException("preprocess.jpeg-decoder", e.getMessage(), "turbojpeg");
+            }
+        }
         Map<String, String> roots = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : config.inputs().entrySet()) {
             FileSystem fs = HadoopFiles.fs(e.getValue(), hadoop);
@@ -373,7 +380,9 @@ public final class IngestJob {
         }
 
         ImageDecoder decoder() {
-            return new ImageDecoder(config.channels(), config.maxPixels());
+            return config.jpegDecoder().equals("turbojpeg")
+                    ? new ImageDecoder(config.channels(), config.maxPixels(), config.turboJpegJar())
+                    : new ImageDecoder(config.channels(), config.maxPixels());
         }
 
         ImageEncoder encoder() {

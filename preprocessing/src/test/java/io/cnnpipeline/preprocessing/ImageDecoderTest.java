@@ -310,4 +310,44 @@ class ImageDecoderTest {
         }
         return false;
     }
+
+    @Test
+    void turboJpegDecodesTheRealPhotosLikeImageIoAndFallsBackForTheRest() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File(TurboJpeg.DEBIAN_JAR).isFile(),
+                "libturbojpeg-java is installed by .ci/run");
+        ImageDecoder turbo = new ImageDecoder(3, 50_000_000L, TurboJpeg.DEBIAN_JAR);
+        int photos = 0;
+        for (Path photo : TestImages.huginPhotos()) {
+            byte[] bytes = Files.readAllBytes(photo);
+            UInt8Image a = rgb.decode(bytes);
+            UInt8Image b = turbo.decode(bytes);
+            assertEquals(a.width(), b.width(), photo.toString());
+            assertEquals(a.height(), b.height(), photo.toString());
+            long sum = 0;
+            int max = 0;
+            for (int i = 0; i < a.pixels().length; i++) {
+                int d = Math.abs((a.pixels()[i] & 0xFF) - (b.pixels()[i] & 0xFF));
+                sum += d;
+                max = Math.max(max, d);
+            }
+            // Both are libjpeg's accurate integer IDCT with fancy upsampling; SIMD rounding moves a few values by 1.
+            assertTrue((double) sum / a.pixels().length < 0.5, photo + ": mean difference " + (double) sum
+                    / a.pixels().length);
+            assertTrue(max <= 8, photo + ": max difference " + max);
+            photos++;
+        }
+        assertTrue(photos >= 20);
+        // EXIF orientation, the pixel limit and corrupt files behave as with ImageIO
+        byte[] jpeg = new ImageEncoder(ShardCodec.JPEG, 95).encode(TestImages.pattern(1, 32, 3, 1));
+        UInt8Image rotated = turbo.decode(withExifOrientation(jpeg, 6));
+        assertEquals(ExifOrientation.apply(turbo.decode(jpeg), 6), rotated);
+        assertEquals("too-many-pixels", assertThrows(ImageDecodeException.class,
+                () -> new ImageDecoder(3, 100, TurboJpeg.DEBIAN_JAR).decode(jpeg)).reason());
+        byte[] photo = Files.readAllBytes(TestImages.huginPhotos().get(0));
+        assertEquals("corrupt", assertThrows(ImageDecodeException.class,
+                () -> turbo.decode(Arrays.copyOf(photo, photo.length / 2))).reason());
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> new ImageDecoder(3, 100, "/no/turbojpeg.jar"));
+        assertTrue(missing.getMessage().contains("apt-get install libturbojpeg-java"), missing.getMessage());
+    }
 }

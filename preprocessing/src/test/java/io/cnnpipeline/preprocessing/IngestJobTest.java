@@ -66,7 +66,7 @@ class IngestJobTest {
             inputs.put("test", test);
         }
         return new IngestConfig(inputs, Map.of(), "", output, 16, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12);
+                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12, "imageio", null);
     }
 
     private static IngestConfig config(Path output) {
@@ -247,7 +247,7 @@ class IngestJobTest {
         }
         IngestConfig cfg = new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
                 tmp.resolve("dataset").toString(), 12, true, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0);
+                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0, "imageio", null);
         IngestJob.run(SPARK, cfg);
         DatasetDirectory dataset = DatasetDirectory.open(tmp.resolve("dataset").toString(),
                 SPARK.sparkContext().hadoopConfiguration());
@@ -259,6 +259,54 @@ class IngestJobTest {
             seen++;
         }
         assertEquals(4, seen);
+    }
+
+    @Test
+    void turboJpegIngestMatchesImageIoOnRealPhotosAndAMissingBindingStopsFirst(@TempDir Path tmp) throws IOException {
+        List<Path> photos = TestImages.huginPhotos();
+        for (int i = 0; i < 8; i++) {
+            Path dir = Files.createDirectories(tmp.resolve("images/class-" + (i % 2)));
+            Files.copy(photos.get(10 + i), dir.resolve(photos.get(10 + i).getFileName()));
+        }
+        InvalidConfigException missing = assertThrows(InvalidConfigException.class, () -> IngestJob.run(SPARK,
+                jpegConfig(tmp, "missing", "turbojpeg", "/no/such/turbojpeg.jar")));
+        assertEquals("preprocess.jpeg-decoder", missing.key());
+        assertFalse(Files.exists(tmp.resolve("missing")), "nothing written");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File(TurboJpeg.DEBIAN_JAR).isFile(),
+                "libturbojpeg-java is installed by .ci/run");
+        IngestJob.run(SPARK, jpegConfig(tmp, "imageio", "imageio", null));
+        IngestJob.run(SPARK, jpegConfig(tmp, "turbo", "turbojpeg", TurboJpeg.DEBIAN_JAR));
+        Map<String, UInt8Image> a = images(tmp.resolve("imageio"));
+        Map<String, UInt8Image> b = images(tmp.resolve("turbo"));
+        assertEquals(a.keySet(), b.keySet());
+        assertEquals(8, a.size());
+        for (String key : a.keySet()) {
+            UInt8Image x = a.get(key);
+            UInt8Image y = b.get(key);
+            assertEquals(x.width(), y.width(), key);
+            assertEquals(x.height(), y.height(), key);
+            long sum = 0;
+            for (int i = 0; i < x.pixels().length; i++) {
+                sum += Math.abs((x.pixels()[i] & 0xFF) - (y.pixels()[i] & 0xFF));
+            }
+            assertTrue((double) sum / x.pixels().length < 0.5, key + ": " + (double) sum / x.pixels().length);
+        }
+    }
+
+    private static IngestConfig jpegConfig(Path tmp, String out, String decoder, String jar) {
+        return new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
+                tmp.resolve(out).toString(), 64, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20, 1 << 20,
+                4096, 0.0, false, 42, List.of("jpg"), 0, decoder, jar);
+    }
+
+    private static Map<String, UInt8Image> images(Path dataset) {
+        Map<String, UInt8Image> out = new java.util.TreeMap<>();
+        DatasetDirectory d = DatasetDirectory.open(dataset.toString(), SPARK.sparkContext().hadoopConfiguration());
+        for (Row row : d.shards(SPARK, "train").collectAsList()) {
+            ShardRecord r = ShardRecord.fromRow(row);
+            out.put(r.key(), r.image());
+        }
+        return out;
     }
 
     private static byte[] readBytes(Path p) {
@@ -298,7 +346,7 @@ class IngestJobTest {
         Path out = tmp.resolve("dataset");
         IngestConfig cfg = new IngestConfig(Map.of(), Map.of("train", manifest.toString(), "test",
                 testManifest.toString()), images.toString(), out.toString(), 0, false, 3, ShardCodec.PNG, 90, 50_000_000L,
-                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0);
+                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0, "imageio", null);
         IngestResult result = IngestJob.run(SPARK, cfg);
         DatasetManifest m = result.manifest();
         assertEquals(List.of("shirt", "trouser"), result.classes());
