@@ -187,6 +187,7 @@ public final class TrainingJob {
                         ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
                 .exportDirectory(exportDir)
                 .storageLevel(StorageLevel.MEMORY_ONLY())
+                .repartionData(org.deeplearning4j.spark.api.Repartition.Never)
                 .rngSeed(config.seed())
                 .collectTrainingStats(config.collectTrainingStats())
                 .build();
