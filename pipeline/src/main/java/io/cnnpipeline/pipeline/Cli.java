@@ -252,20 +252,13 @@ public final class Cli {
                 + "side is smaller (screenshots and icons); default ${DEFAULT-VALUE} px.")
         int minShortSide;
 
-        @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per case; default "
-                + "${DEFAULT-VALUE}.")
-        double seconds;
-
-        @Option(names = "--warmup", defaultValue = "1.5", description = "Warm-up seconds per case; default "
-                + "${DEFAULT-VALUE}.")
-        double warmup;
-
-        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
-        java.nio.file.Path output;
+        @CommandLine.Mixin
+        BenchOptions bench;
 
         @Override
         public Integer call() throws Exception {
-            InvalidConfigException.require(seconds > 0, "--seconds", "must be > 0", seconds);
+            double seconds = bench.seconds();
+            double warmup = bench.warmup;
             PreviewSources.Loaded loaded = PreviewSources.files(photos, 3, 256, minShortSide, Integer.MAX_VALUE,
                     java.util.Set.of("jpg", "jpeg", "png"));
             List<io.cnnpipeline.preprocessing.UInt8Image> stored = loaded.sources().stream()
@@ -279,15 +272,7 @@ public final class Cli {
                 out.printf("%-90s %10.0f %12.1f%n", r.name() + " (" + r.input() + ")", r.imagesPerSecond(),
                         r.microsPerImage());
             }
-            if (output != null) {
-                java.nio.file.Path parent = output.toAbsolutePath().getParent();
-                if (parent != null) {
-                    java.nio.file.Files.createDirectories(parent);
-                }
-                java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(
-                        AugmentationBench.report(results, stored.size(), photos.toString())));
-                out.println("bench augment: " + output);
-            }
+            bench.write("bench augment", AugmentationBench.report(results, stored.size(), photos.toString()));
             return 0;
         }
     }
@@ -303,19 +288,13 @@ public final class Cli {
                 + "${DEFAULT-VALUE} px.")
         int minShortSide;
 
-        @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per collection; default "
-                + "${DEFAULT-VALUE}.")
-        double seconds;
-
-        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds; default ${DEFAULT-VALUE}.")
-        double warmup;
-
-        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
-        java.nio.file.Path output;
+        @CommandLine.Mixin
+        BenchOptions bench;
 
         @Override
         public Integer call() throws Exception {
-            InvalidConfigException.require(seconds > 0, "--seconds", "must be > 0", seconds);
+            double seconds = bench.seconds();
+            double warmup = bench.warmup;
             List<java.nio.file.Path> dirs = new ArrayList<>(photos);
             if (dirs.isEmpty()) {
                 dirs.add(java.nio.file.Path.of("/usr/share/hugin/xrc/data/help_en_EN"));
@@ -351,21 +330,49 @@ public final class Cli {
                             r.encodeMicros());
                 }
             }
-            if (output != null) {
-                java.nio.file.Path parent = output.toAbsolutePath().getParent();
-                if (parent != null) {
-                    java.nio.file.Files.createDirectories(parent);
-                }
+            if (bench.output != null) {
                 java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
                 doc.put("benchmark", "decode-resize-encode");
                 doc.put("gitCommit", io.cnnpipeline.preprocessing.BuildInfo.gitCommit());
                 doc.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
                 doc.put("threads", 1);
                 doc.put("results", results);
-                java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(doc));
-                out.println("bench decode: " + output);
+                bench.write("bench decode", doc);
             }
             return 0;
+        }
+    }
+
+    /** Options every bench command takes. */
+    static final class BenchOptions {
+        @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per case; default "
+                + "${DEFAULT-VALUE}.")
+        double seconds;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds per case; default "
+                + "${DEFAULT-VALUE}.")
+        double warmup;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        double seconds() {
+            InvalidConfigException.require(seconds > 0, "--seconds", "must be > 0", seconds);
+            InvalidConfigException.require(warmup >= 0, "--warmup", "must be >= 0", warmup);
+            return seconds;
+        }
+
+        /** Writes {@code doc} as JSON to {@code --output}, if given. */
+        void write(String command, Object doc) throws java.io.IOException {
+            if (output == null) {
+                return;
+            }
+            java.nio.file.Path parent = output.toAbsolutePath().getParent();
+            if (parent != null) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(doc));
+            out.println(command + ": " + output);
         }
     }
 

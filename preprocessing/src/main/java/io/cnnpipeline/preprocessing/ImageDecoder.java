@@ -39,15 +39,7 @@ public final class ImageDecoder implements java.io.Serializable {
      * @param maxPixels largest width × height accepted, in pixels
      */
     public ImageDecoder(int channels, long maxPixels) {
-        if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("Cannot create decoder: channels must be 1 or 3 (got " + channels + ")");
-        }
-        if (maxPixels <= 0) {
-            throw new IllegalArgumentException("Cannot create decoder: maxPixels must be positive (got " + maxPixels + ")");
-        }
-        this.channels = channels;
-        this.maxPixels = maxPixels;
-        this.turboJpegJar = null;
+        this(channels, maxPixels, null);
     }
 
     /**
@@ -55,6 +47,7 @@ public final class ImageDecoder implements java.io.Serializable {
      * ImageIO for what TurboJPEG rejects (CMYK, corrupt data — ImageIO then decides the reason); other formats go
      * to ImageIO.
      *
+     * @param turboJpegJar the binding's jar, or null for ImageIO only
      * @throws IllegalStateException if TurboJPEG cannot be loaded from {@code turboJpegJar}
      */
     public ImageDecoder(int channels, long maxPixels, String turboJpegJar) {
@@ -64,7 +57,9 @@ public final class ImageDecoder implements java.io.Serializable {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("Cannot create decoder: maxPixels must be positive (got " + maxPixels + ")");
         }
-        TurboJpeg.load(turboJpegJar);
+        if (turboJpegJar != null) {
+            TurboJpeg.load(turboJpegJar);
+        }
         this.channels = channels;
         this.maxPixels = maxPixels;
         this.turboJpegJar = turboJpegJar;
