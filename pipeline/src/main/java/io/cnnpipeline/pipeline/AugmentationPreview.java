@@ -12,7 +12,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,14 +125,5 @@ public final class AugmentationPreview {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
-    }
-
-    /** Names of the grids {@link #render} produces for a pipeline, in order. */
-    public static List<String> gridNames(AugmentationPipeline pipeline) {
-        List<String> names = new ArrayList<>(List.of("pipeline"));
-        for (int i = 0; i < pipeline.steps().size(); i++) {
-            names.add(String.format("%02d-%s", i + 1, pipeline.steps().get(i).transform().type()));
-        }
-        return names;
     }
 }

@@ -379,6 +379,28 @@ public final class IngestJob {
             }
         }
 
+        /** What a partition function does with one input row, given the partition's decoder and encoder. */
+        interface PerRow {
+            Row apply(Row row, ImageDecoder decoder, ImageEncoder encoder);
+        }
+
+        /** Maps a partition's rows lazily, with one decoder and one encoder for the whole partition. */
+        Iterator<Row> map(Iterator<Row> rows, PerRow f) {
+            ImageDecoder decoder = decoder();
+            ImageEncoder encoder = encoder();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    return f.apply(rows.next(), decoder, encoder);
+                }
+            };
+        }
+
         ImageDecoder decoder() {
             return config.jpegDecoder().equals("turbojpeg")
                     ? new ImageDecoder(config.channels(), config.maxPixels(), config.turboJpegJar())
@@ -452,37 +474,28 @@ public final class IngestJob {
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            ImageDecoder decoder = processor.decoder();
-            ImageEncoder encoder = processor.encoder();
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return rows.hasNext();
-                }
+            return processor.map(rows, this::process);
+        }
 
-                @Override
-                public Row next() {
-                    Row file = rows.next();
-                    String path = file.getString(0);
-                    long size = file.getLong(1);
-                    String inputSplit = file.getString(3);
-                    String root = roots.get(inputSplit);
-                    String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
-                    String key = inputSplit + "/" + relative;
-                    int slash = relative.indexOf('/');
-                    String className = slash > 0 ? relative.substring(0, slash) : "";
-                    if (slash <= 0) {
-                        return processor.quarantine(key, inputSplit, className, path, size, "no-class-folder",
-                                null, "file is not inside a class folder of " + root);
-                    }
-                    if (processor.classIndex.get(className) == null) {
-                        return processor.quarantine(key, inputSplit, className, path, size, "unknown-class", null,
-                                "class folder '" + className + "' does not exist in the train input");
-                    }
-                    return processor.process(key, inputSplit, className, path, size, (byte[]) file.get(2), decoder,
-                            encoder);
-                }
-            };
+        private Row process(Row file, ImageDecoder decoder, ImageEncoder encoder) {
+            String path = file.getString(0);
+            long size = file.getLong(1);
+            String inputSplit = file.getString(3);
+            String root = roots.get(inputSplit);
+            String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
+            String key = inputSplit + "/" + relative;
+            int slash = relative.indexOf('/');
+            String className = slash > 0 ? relative.substring(0, slash) : "";
+            if (slash <= 0) {
+                return processor.quarantine(key, inputSplit, className, path, size, "no-class-folder",
+                        null, "file is not inside a class folder of " + root);
+            }
+            if (processor.classIndex.get(className) == null) {
+                return processor.quarantine(key, inputSplit, className, path, size, "unknown-class", null,
+                        "class folder '" + className + "' does not exist in the train input");
+            }
+            return processor.process(key, inputSplit, className, path, size, (byte[]) file.get(2), decoder,
+                    encoder);
         }
     }
 }

@@ -171,21 +171,8 @@ final class Manifests {
             for (Map.Entry<String, String> e : hadoopConf.value().entrySet()) {
                 conf.set(e.getKey(), e.getValue());
             }
-            ImageDecoder decoder = processor.decoder();
-            ImageEncoder encoder = processor.encoder();
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return rows.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    Row r = rows.next();
-                    return read(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getLong(4),
-                            r.getInt(5), r.getInt(6), conf, decoder, encoder);
-                }
-            };
+            return processor.map(rows, (r, decoder, encoder) -> read(r.getString(0), r.getString(1),
+                    r.getString(2), r.getString(3), r.getLong(4), r.getInt(5), r.getInt(6), conf, decoder, encoder));
         }
 
         private Row read(String key, String split, String className, String path, long listings, int labels,

@@ -173,7 +173,7 @@ public final class AugmentationPipeline implements Serializable {
             Transform t = steps.get(i).transform();
             Serializable next = i + 1 < steps.size() ? sample.params().get(i + 1) : null;
             Transform nextT = next != null ? steps.get(i + 1).transform() : null;
-            // Fusions that give the same pixels with one pass fewer (tested against the step-by-step result).
+            // Fusions that give the same pixels with one pass fewer (tested against applying the steps one by one).
             if (t instanceof Transform.FlipFusable f && nextT instanceof Flip flip && flip.horizontal()) {
                 out = f.applyFlipped(out, p);
                 i++;
@@ -183,19 +183,6 @@ public final class AugmentationPipeline implements Serializable {
                 i++;
             } else {
                 out = t.apply(out, p);
-            }
-        }
-        return fitToInput(out, inputSize);
-    }
-
-    /** Replays a sample one step at a time, without fusing steps (the reference for the fused {@link #apply}). */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    UInt8Image applyStepByStep(UInt8Image image, Sample sample) {
-        UInt8Image out = image;
-        for (int i = 0; i < steps.size(); i++) {
-            Serializable p = sample.params().get(i);
-            if (p != null) {
-                out = ((Transform) steps.get(i).transform()).apply(out, p);
             }
         }
         return fitToInput(out, inputSize);

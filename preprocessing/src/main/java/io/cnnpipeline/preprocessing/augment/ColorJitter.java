@@ -179,25 +179,6 @@ public record ColorJitter(double brightness, double contrast, double saturation)
         return (byte) (int) (v + 0.5f);
     }
 
-    static double meanLuma(byte[] px, int c) {
-        long sum0 = 0;
-        if (c == 1) {
-            for (byte b : px) {
-                sum0 += b & 0xFF;
-            }
-            return (double) sum0 / px.length;
-        }
-        long r = 0;
-        long g = 0;
-        long b = 0;
-        for (int i = 0; i < px.length; i += 3) {
-            r += px[i] & 0xFF;
-            g += px[i + 1] & 0xFF;
-            b += px[i + 2] & 0xFF;
-        }
-        return (0.299 * r + 0.587 * g + 0.114 * b) / (px.length / 3);
-    }
-
     static byte clamp(double v) {
         long r = Math.round(v);
         return (byte) (r < 0 ? 0 : (r > 255 ? 255 : r));
