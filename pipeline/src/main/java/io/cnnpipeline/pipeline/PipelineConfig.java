@@ -213,7 +213,7 @@ public final class PipelineConfig {
                 config.getDouble("preprocess.validation-fraction"),
                 config.getBoolean("preprocess.overwrite"), config.getLong("seed"),
                 config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"),
-                config.getString("preprocess.jpeg-decoder"), config.getString("preprocess.turbojpeg-jar"));
+                config.getString("preprocess.jpeg-codec"), config.getString("preprocess.turbojpeg-jar"));
     }
 
     private TrainingConfig readTrain() {

@@ -103,7 +103,7 @@ class PipelineConfigTest {
         "preprocess.extensions=[\".png\"]|preprocess.extensions|must be lower-case extensions without dots",
         "preprocess.max-pixels=0|preprocess.max-pixels|must be positive",
         "preprocess.contact-sheet-size=-1|preprocess.contact-sheet-size|must be in 0..1000",
-        "preprocess.jpeg-decoder=libjpeg|preprocess.jpeg-decoder|must be imageio or turbojpeg",
+        "preprocess.jpeg-codec=libjpeg|preprocess.jpeg-codec|must be imageio or turbojpeg",
         "evaluate.split=train|evaluate.split|must be test or validation",
         "evaluate.scales=[]|evaluate.scales|must list at least one short side",
         "evaluate.batch-size=0|evaluate.batch-size|must be >= 1",

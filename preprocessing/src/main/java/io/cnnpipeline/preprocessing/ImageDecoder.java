@@ -15,7 +15,8 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>Conversions, stated once: alpha is composited on a white background; 16-bit samples keep their high byte;
  * palette and CMYK images go through the colour model to sRGB; grey images are read as stored (no gamma change);
- * RGB to luma uses ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B). The image size is read from the header first
+ * RGB to luma uses ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B). CMYK and YCCK JPEGs without an ICC profile
+ * are converted with the reader's default CMYK profile (colours approximate). The image size is read from the header first
  * and images above {@code maxPixels} are rejected before any pixel is decoded (decompression bombs). A decoder
  * warning (such as a truncated JPEG that the reader would pad with grey) counts as corruption. The EXIF orientation
  * is applied ({@link ExifOrientation}), so images come out upright as viewers show them.
@@ -103,7 +104,7 @@ public final class ImageDecoder implements java.io.Serializable {
                 }
                 String[] warning = new String[1];
                 reader.addIIOReadWarningListener((source, message) -> {
-                    if (warning[0] == null) {
+                    if (warning[0] == null && !isColourProfileNote(message)) {
                         warning[0] = message;
                     }
                 });
@@ -207,6 +208,16 @@ public final class ImageDecoder implements java.io.Serializable {
             }
         }
         return new UInt8Image(w, h, channels, out);
+    }
+
+    /**
+     * Whether a reader warning only says how colours will be converted (e.g. TwelveMonkeys' "No embedded ICC color
+     * profile, will convert using inaccurate CMYK to RGB conversion" for CMYK JPEGs without a profile, which are
+     * common): the pixels are complete, so it is not corruption.
+     */
+    static boolean isColourProfileNote(String message) {
+        String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("icc") || m.contains("color profile") || m.contains("colour profile");
     }
 
     /** Composites an 8-bit value with 8-bit alpha over white. */

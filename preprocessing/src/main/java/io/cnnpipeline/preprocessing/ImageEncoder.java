@@ -21,24 +21,42 @@ import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Encodes {@link UInt8Image}s for storage in shards: {@link ShardCodec#PNG} (lossless), {@link ShardCodec#JPEG}
- * (lossy, quality 1..100) or {@link ShardCodec#RAW} (the HWC bytes as they are). Executor-safe.
+ * (lossy, quality 1..100, 4:2:0 chroma subsampling for colour) or {@link ShardCodec#RAW} (the HWC bytes as they are).
+ * JPEGs are written by ImageIO's writer (IJG libjpeg) or, when given TurboJPEG's jar, by libjpeg-turbo
+ * ({@link TurboJpeg}); both use the IJG quantization tables scaled by quality and the accurate integer DCT.
+ * Executor-safe.
  */
 public final class ImageEncoder implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     private final ShardCodec codec;
     private final int jpegQuality;
+    private final String turboJpegJar;
 
     /**
      * @param codec       storage codec
      * @param jpegQuality JPEG quality 1..100 (ignored for other codecs)
      */
     public ImageEncoder(ShardCodec codec, int jpegQuality) {
+        this(codec, jpegQuality, null);
+    }
+
+    /**
+     * An encoder that writes JPEGs with libjpeg-turbo.
+     *
+     * @param turboJpegJar TurboJPEG's jar ({@link TurboJpeg#load}), or null for ImageIO
+     * @throws IllegalStateException if TurboJPEG cannot be loaded from {@code turboJpegJar}
+     */
+    public ImageEncoder(ShardCodec codec, int jpegQuality, String turboJpegJar) {
         if (jpegQuality < 1 || jpegQuality > 100) {
             throw new IllegalArgumentException("Cannot create encoder: JPEG quality must be in 1..100 (got " + jpegQuality + ")");
         }
         this.codec = codec;
         this.jpegQuality = jpegQuality;
+        this.turboJpegJar = turboJpegJar;
+        if (turboJpegJar != null) {
+            TurboJpeg.load(turboJpegJar);
+        }
     }
 
     public ShardCodec codec() {
@@ -53,7 +71,8 @@ public final class ImageEncoder implements java.io.Serializable {
             case PNG:
                 return write(image, "png", null);
             case JPEG:
-                return write(image, "jpeg", jpegQuality);
+                return turboJpegJar != null ? TurboJpeg.load(turboJpegJar).encode(image, jpegQuality)
+                        : write(image, "jpeg", jpegQuality);
             default:
                 throw new IllegalStateException("unknown codec " + codec);
         }

@@ -34,7 +34,8 @@ import java.util.Map;
  * @param seed               root seed of the split assignment
  * @param extensions         file extensions (lower case, no dot) that count as inputs; others are ignored
  * @param contactSheetSize   thumbnails of train rows drawn into {@code contact-sheet.png}; 0 = no contact sheet
- * @param jpegDecoder        {@code imageio} or {@code turbojpeg} ({@link TurboJpeg}, falling back to ImageIO)
+ * @param jpegCodec        JPEG decoder and encoder: {@code imageio} or {@code turbojpeg} ({@link TurboJpeg}; decoding
+ *                           falls back to ImageIO for what TurboJPEG rejects)
  * @param turboJpegJar       path of TurboJPEG's Java binding on every node
  */
 public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
@@ -42,7 +43,7 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
                            int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
                            long partitionBytes, long fileOpenCostBytes,
                            double validationFraction, boolean overwrite, long seed, List<String> extensions,
-                           int contactSheetSize, String jpegDecoder, String turboJpegJar)
+                           int contactSheetSize, String jpegCodec, String turboJpegJar)
         implements Serializable {
 
     public IngestConfig {
@@ -86,10 +87,10 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
             require(ext.matches("[a-z0-9]+"), "preprocess.extensions", "must be lower-case extensions without dots", ext);
         }
         extensions = List.copyOf(extensions);
-        jpegDecoder = jpegDecoder == null ? "imageio" : jpegDecoder;
+        jpegCodec = jpegCodec == null ? "imageio" : jpegCodec;
         turboJpegJar = turboJpegJar == null ? TurboJpeg.DEBIAN_JAR : turboJpegJar;
-        require(jpegDecoder.equals("imageio") || jpegDecoder.equals("turbojpeg"), "preprocess.jpeg-decoder",
-                "must be imageio or turbojpeg", jpegDecoder);
+        require(jpegCodec.equals("imageio") || jpegCodec.equals("turbojpeg"), "preprocess.jpeg-codec",
+                "must be imageio or turbojpeg", jpegCodec);
         require(contactSheetSize >= 0 && contactSheetSize <= 1000, "preprocess.contact-sheet-size",
                 "must be in 0..1000", contactSheetSize);
     }

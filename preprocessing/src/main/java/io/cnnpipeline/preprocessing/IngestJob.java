@@ -93,11 +93,11 @@ public final class IngestJob {
             throw new IllegalStateException("Cannot write dataset " + output
                     + ": it already exists (set preprocess.overwrite = true to replace it)");
         }
-        if (config.jpegDecoder().equals("turbojpeg")) {
+        if (config.jpegCodec().equals("turbojpeg")) {
             try {
                 TurboJpeg.load(config.turboJpegJar());
             } catch (IllegalStateException e) {
-                throw new InvalidConfigException("preprocess.jpeg-decoder", e.getMessage(), "turbojpeg");
+                throw new InvalidConfigException("preprocess.jpeg-codec", e.getMessage(), "turbojpeg");
             }
         }
         Map<String, String> roots = new LinkedHashMap<>();
@@ -402,13 +402,14 @@ public final class IngestJob {
         }
 
         ImageDecoder decoder() {
-            return config.jpegDecoder().equals("turbojpeg")
+            return config.jpegCodec().equals("turbojpeg")
                     ? new ImageDecoder(config.channels(), config.maxPixels(), config.turboJpegJar())
                     : new ImageDecoder(config.channels(), config.maxPixels());
         }
 
         ImageEncoder encoder() {
-            return new ImageEncoder(config.codec(), config.jpegQuality());
+            return new ImageEncoder(config.codec(), config.jpegQuality(),
+                    config.jpegCodec().equals("turbojpeg") ? config.turboJpegJar() : null);
         }
 
         /** The split a record of {@code inputSplit} lands in: train records may move to validation. */

@@ -16,13 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * class loader, once per JVM, so the build and the Spark jar do not depend on it; a node without the package gets a
  * clear error when the job starts.
  *
- * <p>Decoding uses TurboJPEG's accurate integer DCT and stops on libjpeg warnings. Executor-safe.
+ * <p>Decoding and encoding use TurboJPEG's accurate integer DCT (as IJG libjpeg's default, which ImageIO uses);
+ * decoding stops on libjpeg warnings. Executor-safe.
  */
 public final class TurboJpeg {
     /** Where Debian's libturbojpeg-java installs the binding. */
     public static final String DEBIAN_JAR = "/usr/share/java/turbojpeg.jar";
-    private static final int PF_RGB = 0;
-    private static final int PF_GRAY = 6;
+    static final int PF_RGB = 0;
+    static final int PF_GRAY = 6;
+    /** CMYK pixels, stored inverted as Adobe's applications write them; TurboJPEG encodes them as YCCK. */
+    static final int PF_CMYK = 11;
+    private static final int SAMP_420 = 2;
+    private static final int SAMP_GRAY = 3;
     private static final int FLAG_ACCURATEDCT = 4096;
     private static final int FLAG_STOPONWARNING = 8192;
     private static final Map<String, TurboJpeg> LOADED = new ConcurrentHashMap<>();
@@ -32,6 +37,12 @@ public final class TurboJpeg {
     private final MethodHandle height;
     private final MethodHandle decompress;
     private final MethodHandle close;
+    private final MethodHandle createCompressor;
+    private final MethodHandle setSubsampling;
+    private final MethodHandle setQuality;
+    private final MethodHandle compress;
+    private final MethodHandle compressedSize;
+    private final MethodHandle closeCompressor;
 
     private TurboJpeg(ClassLoader loader) throws ReflectiveOperationException {
         Class<?> d = Class.forName("org.libjpegturbo.turbojpeg.TJDecompressor", true, loader);
@@ -42,6 +53,14 @@ public final class TurboJpeg {
         decompress = lookup.findVirtual(d, "decompress", MethodType.methodType(byte[].class, int.class, int.class,
                 int.class, int.class, int.class));
         close = lookup.findVirtual(d, "close", MethodType.methodType(void.class));
+        Class<?> c = Class.forName("org.libjpegturbo.turbojpeg.TJCompressor", true, loader);
+        createCompressor = lookup.findConstructor(c, MethodType.methodType(void.class, byte[].class, int.class,
+                int.class, int.class, int.class, int.class, int.class));
+        setSubsampling = lookup.findVirtual(c, "setSubsamp", MethodType.methodType(void.class, int.class));
+        setQuality = lookup.findVirtual(c, "setJPEGQuality", MethodType.methodType(void.class, int.class));
+        compress = lookup.findVirtual(c, "compress", MethodType.methodType(byte[].class, int.class));
+        compressedSize = lookup.findVirtual(c, "getCompressedSize", MethodType.methodType(int.class));
+        closeCompressor = lookup.findVirtual(c, "close", MethodType.methodType(void.class));
     }
 
     /**
@@ -93,6 +112,40 @@ public final class TurboJpeg {
             return new UInt8Image(w, h, channels, px);
         } finally {
             close.invoke(d);
+        }
+    }
+
+    /**
+     * Encodes an image as baseline JPEG: RGB with 4:2:0 chroma subsampling (as ImageIO's writer does) or greyscale.
+     *
+     * @param image   HWC uint8, 1 or 3 channels
+     * @param quality IJG quality 1..100
+     * @throws IllegalStateException if TurboJPEG fails
+     */
+    byte[] encode(UInt8Image image, int quality) {
+        return encode(image.pixels(), image.width(), image.height(), image.channels() == 3 ? PF_RGB : PF_GRAY,
+                quality);
+    }
+
+    /**
+     * Encodes interleaved pixels of a TurboJPEG pixel format ({@link #PF_RGB}, {@link #PF_GRAY}, {@link #PF_CMYK})
+     * with 4:2:0 subsampling for colour.
+     */
+    byte[] encode(byte[] pixels, int width, int height, int pixelFormat, int quality) {
+        try {
+            Object c = createCompressor.invoke(pixels, 0, 0, width, 0, height, pixelFormat);
+            try {
+                setSubsampling.invoke(c, pixelFormat == PF_GRAY ? SAMP_GRAY : SAMP_420);
+                setQuality.invoke(c, quality);
+                byte[] buffer = (byte[]) compress.invoke(c, FLAG_ACCURATEDCT);
+                return java.util.Arrays.copyOf(buffer, (int) compressedSize.invoke(c));
+            } finally {
+                closeCompressor.invoke(c);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("TurboJPEG cannot encode a " + width + "x" + height + " image: " + e, e);
         }
     }
 }

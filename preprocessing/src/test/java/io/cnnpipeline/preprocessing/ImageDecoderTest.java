@@ -350,4 +350,155 @@ class ImageDecoderTest {
                 () -> new ImageDecoder(3, 100, "/no/turbojpeg.jar"));
         assertTrue(missing.getMessage().contains("apt-get install libturbojpeg-java"), missing.getMessage());
     }
+
+    /** A hugin photo as a 3-channel image at its own size. */
+    private static UInt8Image realPhoto() throws Exception {
+        Path file = TestImages.huginPhotos().stream().filter(p -> p.getFileName().toString().startsWith("250px"))
+                .findFirst().orElseThrow();
+        return new ImageDecoder(3, 1L << 26).decode(Files.readAllBytes(file));
+    }
+
+    private static double meanAbsDiff(UInt8Image a, UInt8Image b) {
+        assertEquals(a.width(), b.width());
+        assertEquals(a.height(), b.height());
+        long sum = 0;
+        for (int i = 0; i < a.pixels().length; i++) {
+            sum += Math.abs((a.pixels()[i] & 0xFF) - (b.pixels()[i] & 0xFF));
+        }
+        return (double) sum / a.pixels().length;
+    }
+
+    /** The photo's colours as Adobe-style CMYK (C = 1 - R, ..., K = 0), stored inverted as Photoshop does. */
+    private static byte[] adobeCmyk(UInt8Image photo) {
+        byte[] cmyk = new byte[photo.width() * photo.height() * 4];
+        for (int i = 0, o = 0; o < cmyk.length; i += 3, o += 4) {
+            cmyk[o] = photo.pixels()[i];
+            cmyk[o + 1] = photo.pixels()[i + 1];
+            cmyk[o + 2] = photo.pixels()[i + 2];
+            cmyk[o + 3] = (byte) 255;
+        }
+        return cmyk;
+    }
+
+    @Test
+    void cmykAndYcckJpegsMadeFromARealPhotoDecodeToItsColours() throws Exception {
+        UInt8Image photo = realPhoto();
+        int w = photo.width();
+        int h = photo.height();
+        // CMYK (Adobe APP14 transform 0): ImageIO's writer stores a 4-band raster as four components; the APP14
+        // segment Photoshop writes is inserted after SOI.
+        java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(
+                new java.awt.image.DataBufferByte(adobeCmyk(photo), w * h * 4), w, h, w * 4, 4,
+                new int[] {0, 1, 2, 3}, null);
+        javax.imageio.ImageWriter writer = null;
+        for (var it = ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
+            javax.imageio.ImageWriter candidate = it.next();
+            if (candidate.getClass().getName().startsWith("com.sun.imageio")) {
+                writer = candidate;
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(null, new javax.imageio.IIOImage(raster, null, null), null);
+        } finally {
+            writer.dispose();
+        }
+        byte[] plain = bytes.toByteArray();
+        byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
+        byte[] cmyk = new byte[plain.length + app14.length];
+        System.arraycopy(plain, 0, cmyk, 0, 2);
+        System.arraycopy(app14, 0, cmyk, 2, app14.length);
+        System.arraycopy(plain, 2, cmyk, 2 + app14.length, plain.length - 2);
+        // 4 components in the frame header (SOF0: FF C0, length, precision, height, width, components)
+        int sof = indexOfMarker(cmyk, 0xC0);
+        assertEquals(4, cmyk[sof + 9]);
+        UInt8Image fromCmyk = rgb.decode(cmyk);
+        assertTrue(meanAbsDiff(fromCmyk, photo) < 8, "CMYK JPEG: mean difference " + meanAbsDiff(fromCmyk, photo));
+        assertEquals(1, luma.decode(cmyk).channels());
+
+        // YCCK (Adobe APP14 transform 2): what libjpeg writes for CMYK input; TurboJPEG rejects it on decode, so the
+        // turbojpeg decoder falls back to ImageIO.
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File(TurboJpeg.DEBIAN_JAR).isFile(),
+                "libturbojpeg-java is installed by .ci/run");
+        byte[] ycck = TurboJpeg.load(TurboJpeg.DEBIAN_JAR).encode(adobeCmyk(photo), w, h, TurboJpeg.PF_CMYK, 95);
+        int adobe = indexOf(ycck, "Adobe".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(2, ycck[adobe + 11], "APP14 transform: YCCK");
+        UInt8Image fromYcck = rgb.decode(ycck);
+        assertTrue(meanAbsDiff(fromYcck, photo) < 4, "YCCK JPEG: mean difference " + meanAbsDiff(fromYcck, photo));
+        assertEquals(fromYcck, new ImageDecoder(3, 1L << 26, TurboJpeg.DEBIAN_JAR).decode(ycck));
+    }
+
+    @Test
+    void webpLosslessAndLossyFromCwebpDecode(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        assertTrue(new java.io.File("/usr/bin/cwebp").isFile(), "needs cwebp: apt-get install webp (.ci/run does)");
+        UInt8Image photo = realPhoto();
+        Path png = tmp.resolve("photo.png");
+        Files.write(png, new ImageEncoder(ShardCodec.PNG, 90).encode(photo));
+        for (String mode : List.of("-lossless", "-q")) {
+            Path webp = tmp.resolve("photo" + mode + ".webp");
+            List<String> command = new java.util.ArrayList<>(List.of("cwebp", "-quiet", mode));
+            if (mode.equals("-q")) {
+                command.add("90");
+            }
+            command.addAll(List.of(png.toString(), "-o", webp.toString()));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), "cwebp " + mode + ": " + output);
+            byte[] bytes = Files.readAllBytes(webp);
+            assertEquals("WEBP", new String(bytes, 8, 4, StandardCharsets.US_ASCII));
+            assertEquals(mode.equals("-lossless") ? "VP8L" : "VP8 ", new String(bytes, 12, 4, StandardCharsets.US_ASCII));
+            UInt8Image decoded = rgb.decode(bytes);
+            if (mode.equals("-lossless")) {
+                assertEquals(photo, decoded, "lossless WebP is exact");
+            } else {
+                assertTrue(meanAbsDiff(decoded, photo) < 4, "lossy WebP: mean difference " + meanAbsDiff(decoded, photo));
+            }
+        }
+    }
+
+    @Test
+    void turboJpegEncodesLikeImageIo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File(TurboJpeg.DEBIAN_JAR).isFile(),
+                "libturbojpeg-java is installed by .ci/run");
+        UInt8Image photo = realPhoto();
+        for (int quality : new int[] {75, 90}) {
+            byte[] imageio = new ImageEncoder(ShardCodec.JPEG, quality).encode(photo);
+            byte[] turbo = new ImageEncoder(ShardCodec.JPEG, quality, TurboJpeg.DEBIAN_JAR).encode(photo);
+            UInt8Image a = rgb.decode(imageio);
+            UInt8Image b = rgb.decode(turbo);
+            // Same IJG tables, subsampling and DCT: the decoded pixels agree to rounding, and both stay close to
+            // the source.
+            assertTrue(meanAbsDiff(a, b) < 1.0, "q" + quality + ": " + meanAbsDiff(a, b));
+            assertTrue(meanAbsDiff(b, photo) < 6, "q" + quality + ": " + meanAbsDiff(b, photo));
+            assertTrue(Math.abs(turbo.length - imageio.length) < imageio.length / 10,
+                    "sizes " + turbo.length + " vs " + imageio.length);
+        }
+        UInt8Image grey = new ImageDecoder(1, 1L << 26).decode(new ImageEncoder(ShardCodec.PNG, 90).encode(photo));
+        byte[] greyJpeg = new ImageEncoder(ShardCodec.JPEG, 90, TurboJpeg.DEBIAN_JAR).encode(grey);
+        assertEquals(1, ImageIO.read(new java.io.ByteArrayInputStream(greyJpeg)).getRaster().getNumBands());
+        assertTrue(meanAbsDiff(luma.decode(greyJpeg), grey) < 3);
+    }
+
+    private static int indexOfMarker(byte[] jpeg, int marker) {
+        for (int i = 0; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == marker) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
 }

@@ -270,7 +270,7 @@ class IngestJobTest {
         }
         InvalidConfigException missing = assertThrows(InvalidConfigException.class, () -> IngestJob.run(SPARK,
                 jpegConfig(tmp, "missing", "turbojpeg", "/no/such/turbojpeg.jar")));
-        assertEquals("preprocess.jpeg-decoder", missing.key());
+        assertEquals("preprocess.jpeg-codec", missing.key());
         assertFalse(Files.exists(tmp.resolve("missing")), "nothing written");
         org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File(TurboJpeg.DEBIAN_JAR).isFile(),
                 "libturbojpeg-java is installed by .ci/run");
