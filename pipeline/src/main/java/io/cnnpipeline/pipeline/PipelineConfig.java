@@ -203,17 +203,26 @@ public final class PipelineConfig {
                 }
             }
         }
+        Map<String, String> labelFiles = new LinkedHashMap<>();
+        for (String split : List.of("train", "test")) {
+            String v = config.getString("preprocess.label-files." + split);
+            if (!v.isEmpty()) {
+                labelFiles.put(split, v);
+            }
+        }
         return new IngestConfig(inputs, manifests, config.getString("preprocess.manifest-root"),
                 config.getString("preprocess.output"), config.getInt("preprocess.short-side"),
                 config.getBoolean("preprocess.centre-crop"),
                 config.getInt("preprocess.channels"), codec, config.getInt("preprocess.jpeg-quality"),
                 config.getLong("preprocess.max-pixels"), config.getInt("preprocess.max-records-per-file"),
-                config.getLong("preprocess.row-group-bytes"),
-                config.getLong("preprocess.partition-bytes"), config.getLong("preprocess.file-open-cost-bytes"),
+                config.getBytes("preprocess.row-group-bytes"),
+                config.getBytes("preprocess.partition-bytes"), config.getBytes("preprocess.file-open-cost-bytes"),
                 config.getDouble("preprocess.validation-fraction"),
                 config.getBoolean("preprocess.overwrite"), config.getLong("seed"),
                 config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"),
-                config.getString("preprocess.jpeg-codec"), config.getString("preprocess.turbojpeg-jar"));
+                config.getString("preprocess.jpeg-codec"), config.getString("preprocess.turbojpeg-jar"),
+                config.getDouble("preprocess.test-fraction"), config.getBoolean("preprocess.stratify-splits"),
+                config.getBytes("preprocess.shard-bytes"), labelFiles, config.getString("preprocess.path-glob"));
     }
 
     private TrainingConfig readTrain() {

@@ -104,13 +104,20 @@ class PipelineConfigTest {
         "preprocess.max-pixels=0|preprocess.max-pixels|must be positive",
         "preprocess.contact-sheet-size=-1|preprocess.contact-sheet-size|must be in 0..1000",
         "preprocess.jpeg-codec=libjpeg|preprocess.jpeg-codec|must be imageio or turbojpeg",
+        "preprocess.test-fraction=-0.1|preprocess.test-fraction|must be in [0, 1)",
+        "preprocess.test-fraction=0.2 ; preprocess.inputs.test=/data/test|preprocess.test-fraction|already comes from a test input",
+        "preprocess.label-files.test=/data/val.txt|preprocess.label-files.test|set preprocess.inputs.test to that folder",
+        "preprocess.path-glob=\"/data/*\"|preprocess.path-glob|is relative to each input folder",
+        "preprocess.shard-bytes=1000|preprocess.shard-bytes|must be 0 or at least 1 MiB",
+        "preprocess.shard-bytes=lots|preprocess.shard-bytes|size-in-bytes",
+        "preprocess.stratify-splits=maybe|preprocess.stratify-splits|BOOLEAN",
         "evaluate.split=train|evaluate.split|must be test or validation",
         "evaluate.scales=[]|evaluate.scales|must list at least one short side",
         "evaluate.batch-size=0|evaluate.batch-size|must be >= 1",
         "demo.train-limit=-5|demo.train-limit|must be >= 0",
     })
     void invalidValuesAreRejectedNamingTheKey(String override, String key, String why) {
-        InvalidConfigException e = rejected(override);
+        InvalidConfigException e = rejected(override.split(" ; "));
         assertEquals(key, e.key(), e.getMessage());
         assertTrue(e.getMessage().contains(why), e.getMessage());
     }

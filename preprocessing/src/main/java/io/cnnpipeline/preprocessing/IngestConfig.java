@@ -37,13 +37,26 @@ import java.util.Map;
  * @param jpegCodec        JPEG decoder and encoder: {@code imageio} or {@code turbojpeg} ({@link TurboJpeg}; decoding
  *                           falls back to ImageIO for what TurboJPEG rejects)
  * @param turboJpegJar       path of TurboJPEG's Java binding on every node
+ * @param testFraction       fraction of the train input moved to the test split (only without a test input)
+ * @param stratifySplits     assign validation and test rows per class: exactly round(fraction × n) of each class's
+ *                           written train-input rows, those with the smallest hash of (seed, key); false = each row
+ *                           by its own hash (proportions hold only on average)
+ * @param shardBytes         target encoded bytes per shard file; 0 = by {@code maxRecordsPerFile} alone
+ * @param labelFiles         split name → URI of a label file for a folder input without class folders (ImageNet
+ *                           validation style): one {@code <path relative to the folder> <label>} per line, separated
+ *                           by white space or a comma, the label a class name or a 0-based index into the sorted
+ *                           classes
+ * @param pathGlob           Hadoop glob matched against paths relative to each folder input (per path component:
+ *                           {@code *}, {@code ?}, {@code [abc]}, {@code {a,b}}); "" = every file
  */
 public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
                            String output, int shortSide, boolean centreCrop, int channels, ShardCodec codec,
                            int jpegQuality, long maxPixels, int maxRecordsPerFile, long rowGroupBytes,
                            long partitionBytes, long fileOpenCostBytes,
                            double validationFraction, boolean overwrite, long seed, List<String> extensions,
-                           int contactSheetSize, String jpegCodec, String turboJpegJar)
+                           int contactSheetSize, String jpegCodec, String turboJpegJar,
+                           double testFraction, boolean stratifySplits, long shardBytes,
+                           Map<String, String> labelFiles, String pathGlob)
         implements Serializable {
 
     public IngestConfig {
@@ -91,6 +104,33 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
         turboJpegJar = turboJpegJar == null ? TurboJpeg.DEBIAN_JAR : turboJpegJar;
         require(jpegCodec.equals("imageio") || jpegCodec.equals("turbojpeg"), "preprocess.jpeg-codec",
                 "must be imageio or turbojpeg", jpegCodec);
+        require(testFraction >= 0 && testFraction < 1, "preprocess.test-fraction", "must be in [0, 1)", testFraction);
+        require(validationFraction + testFraction < 1, "preprocess.test-fraction",
+                "validation-fraction + test-fraction must be below 1", testFraction);
+        require(testFraction == 0 || !(inputs.containsKey(ShardSchema.TEST) || manifests.containsKey(ShardSchema.TEST)),
+                "preprocess.test-fraction", "the test split already comes from a test input; set one of them",
+                testFraction);
+        require(shardBytes == 0 || shardBytes >= 1 << 20, "preprocess.shard-bytes", "must be 0 or at least 1 MiB",
+                shardBytes);
+        labelFiles = labelFiles == null ? Map.of() : labelFiles;
+        for (Map.Entry<String, String> e : labelFiles.entrySet()) {
+            require(e.getValue() != null && !e.getValue().isBlank(), "preprocess.label-files." + e.getKey(),
+                    "must be a path or URI", e.getValue());
+            require(inputs.containsKey(e.getKey()), "preprocess.label-files." + e.getKey(),
+                    "labels the files of a folder input; set preprocess.inputs." + e.getKey() + " to that folder",
+                    e.getValue());
+        }
+        labelFiles = new LinkedHashMap<>(labelFiles);
+        pathGlob = pathGlob == null ? "" : pathGlob.strip();
+        if (!pathGlob.isEmpty()) {
+            require(!pathGlob.startsWith("/"), "preprocess.path-glob", "is relative to each input folder", pathGlob);
+            try {
+                org.apache.hadoop.fs.GlobPattern.compile(pathGlob);
+            } catch (RuntimeException e) {
+                throw new InvalidConfigException("preprocess.path-glob", "is not a valid glob: " + e.getMessage(),
+                        pathGlob);
+            }
+        }
         require(contactSheetSize >= 0 && contactSheetSize <= 1000, "preprocess.contact-sheet-size",
                 "must be in 0..1000", contactSheetSize);
     }

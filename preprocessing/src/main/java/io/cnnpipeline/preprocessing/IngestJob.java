@@ -2,7 +2,15 @@ package io.cnnpipeline.preprocessing;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +36,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -110,15 +123,29 @@ public final class IngestJob {
             }
             roots.put(e.getKey(), root.toString());
         }
+        // Folders with a label file are read like manifests; the rest are class-folder roots.
+        Map<String, String> labelledFolders = new LinkedHashMap<>();
+        for (String split : config.labelFiles().keySet()) {
+            labelledFolders.put(split, roots.remove(split));
+        }
         Map<String, Dataset<Row>> manifestRows = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : config.manifests().entrySet()) {
             manifestRows.put(e.getKey(), Manifests.read(spark, e.getKey(), e.getValue(), config.manifestRoot()));
         }
+        if (labelledFolders.containsKey(ShardSchema.TRAIN)) {
+            manifestRows.put(ShardSchema.TRAIN, Manifests.readLabelFile(spark, ShardSchema.TRAIN,
+                    config.labelFiles().get(ShardSchema.TRAIN), labelledFolders.get(ShardSchema.TRAIN), null));
+        }
+        String classSource = roots.containsKey(ShardSchema.TRAIN) ? roots.get(ShardSchema.TRAIN)
+                : config.manifests().getOrDefault(ShardSchema.TRAIN, config.labelFiles().get(ShardSchema.TRAIN));
         List<String> classes = roots.containsKey(ShardSchema.TRAIN)
                 ? listClasses(roots.get(ShardSchema.TRAIN), hadoop)
-                : Manifests.classes(manifestRows.get(ShardSchema.TRAIN), config.manifests().get(ShardSchema.TRAIN));
-        LOG.info("preprocess: {} classes in {}", classes.size(), roots.containsKey(ShardSchema.TRAIN)
-                ? roots.get(ShardSchema.TRAIN) : config.manifests().get(ShardSchema.TRAIN));
+                : Manifests.classes(manifestRows.get(ShardSchema.TRAIN), classSource);
+        if (labelledFolders.containsKey(ShardSchema.TEST)) {
+            manifestRows.put(ShardSchema.TEST, Manifests.readLabelFile(spark, ShardSchema.TEST,
+                    config.labelFiles().get(ShardSchema.TEST), labelledFolders.get(ShardSchema.TEST), classes));
+        }
+        LOG.info("preprocess: {} classes in {}", classes.size(), classSource);
 
         // binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
         // 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
@@ -132,10 +159,15 @@ public final class IngestJob {
         }
         Dataset<Row> files = null;
         for (Map.Entry<String, String> e : roots.entrySet()) {
+            if (!config.pathGlob().isEmpty() && globMatches(e.getValue(), config.pathGlob(), hadoop).isEmpty()) {
+                LOG.warn("preprocess: no path under {} matches preprocess.path-glob = {}", e.getValue(),
+                        config.pathGlob());
+                continue;
+            }
             Dataset<Row> df = spark.read().format("binaryFile")
                     .option("pathGlobFilter", extensionGlob(config.extensions()))
                     .option("recursiveFileLookup", "true")
-                    .load(e.getValue())
+                    .load(config.pathGlob().isEmpty() ? e.getValue() : e.getValue() + "/" + config.pathGlob())
                     .select(col("path"), col("length"), col("content"))
                     .withColumn("input_split", lit(e.getKey()));
             files = files == null ? df : files.union(df);
@@ -147,19 +179,30 @@ public final class IngestJob {
         if (!manifestRows.isEmpty()) {
             processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
         }
+        for (Map.Entry<String, String> e : labelledFolders.entrySet()) {
+            processed = processed.union(Manifests.unlisted(spark, e.getKey(), e.getValue(),
+                    config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()),
+                    listFiles(e.getValue(), config.extensions(), config.pathGlob(), hadoop), processor));
+        }
         // Spark's file sources skip zero-length files; they are inputs too, so they are found here and quarantined.
         List<Row> emptyFiles = new ArrayList<>();
         for (Map.Entry<String, String> e : roots.entrySet()) {
-            for (String path : listEmptyFiles(e.getValue(), config.extensions(), hadoop)) {
+            for (Map.Entry<String, Long> file : listFiles(e.getValue(), config.extensions(), config.pathGlob(),
+                    hadoop).entrySet()) {
+                if (file.getValue() != 0) {
+                    continue;
+                }
+                String path = file.getKey();
                 String relative = path.substring(e.getValue().length() + 1);
                 emptyFiles.add(RowFactory.create(e.getKey() + "/" + relative, e.getKey(), null,
                         relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "", null, null, null,
                         null, null, path, "empty-file", null, "file has 0 bytes", 0L, null));
             }
         }
-        Dataset<Row> all = spark.createDataFrame(processed, PROCESSED_SCHEMA)
+        Dataset<Row> processedRows = spark.createDataFrame(processed, PROCESSED_SCHEMA)
                 .union(spark.createDataFrame(emptyFiles, PROCESSED_SCHEMA))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> all = config.stratifySplits() ? stratify(processedRows, config) : processedRows;
         Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
         try {
             Column ok = col(REASON).isNull();
@@ -171,14 +214,16 @@ public final class IngestJob {
             // Counts per (split, class, outcome): small, collected to the driver.
             Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
             Map<String, Long> quarantinedPerSplit = new TreeMap<>();
+            Map<String, Long> imageBytesPerSplit = new TreeMap<>();
             long inputs = 0;
             for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
-                    .count().collectAsList()) {
+                    .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name())))).collectAsList()) {
                 String split = r.getString(0);
                 long n = r.getLong(3);
                 inputs += n;
                 if (r.getBoolean(2)) {
                     writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
+                    imageBytesPerSplit.merge(split, r.isNullAt(4) ? 0L : r.getLong(4), Long::sum);
                 } else {
                     quarantinedPerSplit.merge(split, n, Long::sum);
                 }
@@ -195,9 +240,10 @@ public final class IngestJob {
                     continue;
                 }
                 Path shardDir = new Path(new Path(staging, ShardSchema.SHARDS_DIR), split);
-                int shardFiles = (int) Math.max(1, (expected + config.maxRecordsPerFile() - 1) / config.maxRecordsPerFile());
-                all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)))
-                        .coalesce(shardFiles)
+                int shardFiles = shardFiles(expected, imageBytesPerSplit.getOrDefault(split, 0L), config);
+                Dataset<Row> rows = all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)));
+                (shardFiles > rows.rdd().getNumPartitions()
+                        ? rows.repartition(shardFiles) : rows.coalesce(shardFiles))
                         .select(ShardSchema.FIELDS.stream().map(f -> col(f.name())).toArray(Column[]::new))
                         .write()
                         .option("maxRecordsPerFile", config.maxRecordsPerFile())
@@ -250,9 +296,55 @@ public final class IngestJob {
                     spark.conf().set(e.getKey(), e.getValue());
                 }
             }
-            all.unpersist();
+            processedRows.unpersist();
             HadoopFiles.deleteQuietly(outFs, staging);
         }
+    }
+
+    /**
+     * Shard files for a split: enough that no file has more than {@code max-records-per-file} rows nor, when
+     * {@code shard-bytes} is set, more than about that many bytes of encoded images.
+     */
+    static int shardFiles(long rows, long imageBytes, IngestConfig config) {
+        long byRows = (rows + config.maxRecordsPerFile() - 1) / config.maxRecordsPerFile();
+        long byBytes = config.shardBytes() > 0 ? (imageBytes + config.shardBytes() - 1) / config.shardBytes() : 0;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.max(byRows, byBytes)));
+    }
+
+    /**
+     * Stratified split assignment: within each class, the written train-input rows ordered by their hash of
+     * (seed, key) give the first round(validation-fraction × n) to validation and the next round(test-fraction × n)
+     * to test. Only (class, hash) pairs are shuffled to find the per-class thresholds, which reach the driver (two
+     * numbers per class); the rows themselves stay where they are.
+     */
+    static Dataset<Row> stratify(Dataset<Row> processed, IngestConfig config) {
+        long seed = config.seed();
+        UserDefinedFunction hash = udf((UDF1<String, Double>) key -> RandomStreams.unitInterval(seed,
+                RandomStreams.SPLIT, key), DataTypes.DoubleType);
+        Column eligible = col(REASON).isNull().and(col(ShardSchema.SPLIT.name()).equalTo(ShardSchema.TRAIN));
+        WindowSpec byClass = Window.partitionBy(col("c"));
+        Dataset<Row> ranked = processed.filter(eligible)
+                .select(col(ShardSchema.LABEL_NAME.name()).as("c"), hash.apply(col(ShardSchema.KEY.name())).as("u"))
+                .withColumn("rank", row_number().over(byClass.orderBy(col("u"))))
+                .withColumn("n", count(lit(1)).over(byClass))
+                .withColumn("kv", round(col("n").multiply(config.validationFraction())))
+                .withColumn("kt", round(col("n").multiply(config.testFraction())));
+        Map<String, double[]> thresholds = new HashMap<>();
+        for (Row r : ranked.groupBy(col("c")).agg(
+                max(when(col("rank").leq(col("kv")), col("u"))),
+                max(when(col("rank").leq(col("kv").plus(col("kt"))), col("u")))).collectAsList()) {
+            thresholds.put(r.getString(0), new double[] {r.isNullAt(1) ? -1 : r.getDouble(1),
+                r.isNullAt(2) ? -1 : r.getDouble(2)});
+        }
+        UserDefinedFunction assign = udf((UDF2<String, String, String>) (className, key) -> {
+            double[] t = thresholds.get(className);
+            double u = RandomStreams.unitInterval(seed, RandomStreams.SPLIT, key);
+            return t == null ? ShardSchema.TRAIN : u <= t[0] ? ShardSchema.VALIDATION
+                    : u <= t[1] ? ShardSchema.TEST : ShardSchema.TRAIN;
+        }, DataTypes.StringType);
+        return processed.withColumn(ShardSchema.SPLIT.name(), when(eligible,
+                assign.apply(col(ShardSchema.LABEL_NAME.name()), col(ShardSchema.KEY.name())))
+                .otherwise(col(ShardSchema.SPLIT.name())));
     }
 
     /** Sorted names of the class folders directly under {@code root} (hidden and {@code _} folders skipped). */
@@ -277,17 +369,42 @@ public final class IngestJob {
         return names;
     }
 
-    /**
-     * Zero-length files with a listed extension under {@code root}, skipping hidden and {@code _} entries as Spark
-     * does. Walks with {@code listStatusIterator}: {@code listFiles} builds LocatedFileStatus objects, which on the
-     * local filesystem fork a shell per file to read permissions.
-     */
-    static List<String> listEmptyFiles(String root, List<String> extensions, Configuration hadoop) {
+    /** The paths under {@code root} that match {@code glob} (relative to the root), or the root if glob is "". */
+    static List<Path> globMatches(String root, String glob, Configuration hadoop) {
         FileSystem fs = HadoopFiles.fs(root, hadoop);
-        List<String> empty = new ArrayList<>();
-        java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
-        dirs.push(new Path(root));
+        if (glob.isEmpty()) {
+            return List.of(new Path(root));
+        }
         try {
+            FileStatus[] matches = fs.globStatus(new Path(new Path(root), glob));
+            List<Path> paths = new ArrayList<>();
+            for (FileStatus st : matches == null ? new FileStatus[0] : matches) {
+                paths.add(st.getPath());
+            }
+            return paths;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + root + "/" + glob + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Files (qualified URI → length in bytes) with a listed extension under {@code root} and matching {@code glob},
+     * skipping hidden and {@code _} entries as Spark does. Walks with {@code listStatusIterator}: {@code listFiles}
+     * builds LocatedFileStatus objects, which on the local filesystem fork a shell per file to read permissions.
+     */
+    static Map<String, Long> listFiles(String root, List<String> extensions, String glob, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(root, hadoop);
+        Map<String, Long> files = new TreeMap<>();
+        java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+        try {
+            for (Path match : globMatches(root, glob, hadoop)) {
+                FileStatus st = fs.getFileStatus(match);
+                if (st.isDirectory()) {
+                    dirs.push(match);
+                } else if (hasExtension(match.getName(), extensions)) {
+                    files.put(fs.makeQualified(match).toString(), st.getLen());
+                }
+            }
             while (!dirs.isEmpty()) {
                 org.apache.hadoop.fs.RemoteIterator<FileStatus> it = fs.listStatusIterator(dirs.pop());
                 while (it.hasNext()) {
@@ -300,17 +417,20 @@ public final class IngestJob {
                         dirs.push(st.getPath());
                         continue;
                     }
-                    int dot = name.lastIndexOf('.');
-                    String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-                    if (st.getLen() == 0 && extensions.contains(ext)) {
-                        empty.add(fs.makeQualified(st.getPath()).toString());
+                    if (hasExtension(name, extensions)) {
+                        files.put(fs.makeQualified(st.getPath()).toString(), st.getLen());
                     }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + root + ": " + e.getMessage(), e);
         }
-        return empty;
+        return files;
+    }
+
+    private static boolean hasExtension(String name, List<String> extensions) {
+        int dot = name.lastIndexOf('.');
+        return extensions.contains(dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     /** A Hadoop glob matching the extensions in lower and upper case, e.g. {@code *.{png,PNG,jpg,JPG}}. */
@@ -412,11 +532,20 @@ public final class IngestJob {
                     config.jpegCodec().equals("turbojpeg") ? config.turboJpegJar() : null);
         }
 
-        /** The split a record of {@code inputSplit} lands in: train records may move to validation. */
+        /**
+         * The split a record of {@code inputSplit} lands in: train records may move to validation or test by their
+         * own hash; with stratified splits they stay in train here and {@link IngestJob#stratify} assigns them.
+         */
         String split(String inputSplit, String key) {
-            if (inputSplit.equals(ShardSchema.TRAIN) && config.validationFraction() > 0
-                    && RandomStreams.unitInterval(config.seed(), RandomStreams.SPLIT, key) < config.validationFraction()) {
-                return ShardSchema.VALIDATION;
+            if (inputSplit.equals(ShardSchema.TRAIN) && !config.stratifySplits()
+                    && config.validationFraction() + config.testFraction() > 0) {
+                double u = RandomStreams.unitInterval(config.seed(), RandomStreams.SPLIT, key);
+                if (u < config.validationFraction()) {
+                    return ShardSchema.VALIDATION;
+                }
+                if (u < config.validationFraction() + config.testFraction()) {
+                    return ShardSchema.TEST;
+                }
             }
             return inputSplit;
         }
@@ -438,7 +567,10 @@ public final class IngestJob {
                     image = Crops.apply(image, Crops.centre(image.width(), image.height(), image.shortSide()));
                 }
                 byte[] encoded = encoder.encode(image);
-                long[] moments = split.equals(ShardSchema.TRAIN) ? PixelMoments.of(image) : null;
+                // Stratified rows of the train input learn their split later; their moments are kept until then.
+                long[] moments = split.equals(ShardSchema.TRAIN)
+                        || (config.stratifySplits() && inputSplit.equals(ShardSchema.TRAIN))
+                        ? PixelMoments.of(image) : null;
                 return RowFactory.create(key, split, label, className, image.height(), image.width(),
                         image.channels(), config.codec().id(), encoded, path,
                         null, null, null, size, moments);

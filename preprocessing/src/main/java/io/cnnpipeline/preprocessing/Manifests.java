@@ -1,5 +1,6 @@
 package io.cnnpipeline.preprocessing;
 
+import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
@@ -43,7 +44,9 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Every manifest row is an input: a key listed more than once with one label is written once and its other
  * listings are quarantined as {@code duplicate-key}; a key listed with different labels is quarantined every time as
- * {@code conflicting-labels}; a listed file that does not exist is {@code missing-file}.
+ * {@code conflicting-labels}; a listed file that does not exist is {@code missing-file}; a file listed in the train
+ * split and in another is kept in train and quarantined elsewhere as {@code also-in-train} (test images must not be
+ * trained on). Folders with a label file ({@link #readLabelFile}) are read the same way.
  */
 final class Manifests {
     static final StructType ROWS = new StructType()
@@ -90,20 +93,87 @@ final class Manifests {
         }
         String base = root;
         JavaRDD<Row> rows = df.select(col("path").cast("string"), col("label").cast("string")).javaRDD()
-                .map(r -> {
-                    String p = r.isNullAt(0) ? "" : r.getString(0).trim();
-                    String label = r.isNullAt(1) ? "" : r.getString(1).trim();
-                    String resolved;
-                    try {
-                        resolved = p.isEmpty() ? "" : new Path(new Path(base + "/"), p).toString();
-                    } catch (IllegalArgumentException e) {
-                        resolved = INVALID + p;
+                .map(r -> row(split, base, r.isNullAt(0) ? "" : r.getString(0).trim(),
+                        r.isNullAt(1) ? "" : r.getString(1).trim()));
+        return spark.createDataFrame(rows, ROWS);
+    }
+
+    /** A manifest row ({@link #ROWS}) for {@code path} (relative to {@code base}, or absolute) with its label. */
+    private static Row row(String split, String base, String path, String label) {
+        String resolved;
+        try {
+            resolved = path.isEmpty() ? "" : new Path(new Path(base + "/"), path).toString();
+        } catch (IllegalArgumentException e) {
+            resolved = INVALID + path;
+        }
+        String key = split + "/" + (resolved.startsWith(base + "/") ? resolved.substring(base.length() + 1)
+                : resolved.startsWith(INVALID) ? path : resolved.isEmpty() ? "(empty path)" : resolved);
+        return RowFactory.create(key, split, label, resolved);
+    }
+
+    /**
+     * The rows ({@link #ROWS}) of a label file for a folder without class folders, ImageNet validation style: one
+     * {@code <path> <label>} per line, separated by white space or a comma, paths relative to {@code folder}; empty
+     * lines and lines starting with {@code #} are skipped. A label that is a whole number, when {@code classes} are
+     * given and none of them has that name, is a 0-based index into them (Caffe's {@code val.txt}); an index out of
+     * range stays as it is and is quarantined as an unknown class. A line without a label is quarantined as
+     * {@code missing-label}.
+     *
+     * @param classes the sorted class names, or null (labels are names)
+     * @throws IllegalStateException if the label file does not exist
+     */
+    static Dataset<Row> readLabelFile(SparkSession spark, String split, String uri, String folder,
+                                      List<String> classes) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        FileSystem fs = HadoopFiles.fs(uri, hadoop);
+        Path labels = fs.makeQualified(new Path(uri));
+        if (!HadoopFiles.exists(fs, labels)) {
+            throw new IllegalStateException("Cannot read preprocess.label-files." + split + ": " + labels
+                    + " does not exist");
+        }
+        String base = HadoopFiles.fs(folder, hadoop).makeQualified(new Path(folder)).toString();
+        List<String> names = classes == null ? null : List.copyOf(classes);
+        JavaRDD<Row> rows = spark.read().textFile(labels.toString()).javaRDD()
+                .map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                .map(line -> {
+                    String[] parts = line.split("[\\s,]+");
+                    String label = parts.length < 2 ? "" : parts[parts.length - 1];
+                    String path = parts.length < 2 ? line : line.substring(0, line.lastIndexOf(label)).strip()
+                            .replaceAll(",$", "").strip();
+                    if (names != null && label.matches("[0-9]{1,9}") && !names.contains(label)) {
+                        int index = Integer.parseInt(label);
+                        label = index < names.size() ? names.get(index) : label;
                     }
-                    String key = split + "/" + (resolved.startsWith(base + "/") ? resolved.substring(base.length() + 1)
-                            : resolved.startsWith(INVALID) ? p : resolved.isEmpty() ? "(empty path)" : resolved);
-                    return RowFactory.create(key, split, label, resolved);
+                    return row(split, base, path, label);
                 });
         return spark.createDataFrame(rows, ROWS);
+    }
+
+    /**
+     * Quarantine rows ({@code missing-label}) for the files of a labelled folder that its label file does not list.
+     *
+     * @param files every file of the folder (qualified URI → bytes), as listed on the driver
+     */
+    static JavaRDD<Row> unlisted(SparkSession spark, String split, String folder, String labelFile,
+                                 Dataset<Row> labelled, Map<String, Long> files, IngestJob.RecordProcessor processor) {
+        String base = HadoopFiles.fs(folder, spark.sparkContext().hadoopConfiguration())
+                .makeQualified(new Path(folder)).toString();
+        List<Row> listing = new ArrayList<>();
+        for (Map.Entry<String, Long> f : files.entrySet()) {
+            listing.add(RowFactory.create(f.getKey(), f.getValue()));
+        }
+        StructType schema = new StructType().add("path", DataTypes.StringType, false)
+                .add("length", DataTypes.LongType, false);
+        return spark.createDataFrame(listing, schema)
+                .join(labelled.select(col("path")), "path", "left_anti")
+                .javaRDD()
+                .map(r -> {
+                    String path = r.getString(0);
+                    String key = split + "/" + (path.startsWith(base + "/") ? path.substring(base.length() + 1) : path);
+                    return processor.quarantine(key, split, "", path, r.getLong(1), "missing-label", null,
+                            "not listed in " + labelFile);
+                });
     }
 
     /**
@@ -140,7 +210,9 @@ final class Manifests {
         Dataset<Row> marked = all
                 .withColumn("listings", count(lit(1)).over(byKey))
                 .withColumn("labels", size(collect_set(col("class_name")).over(byKey)))
-                .withColumn("rank", row_number().over(byKey.orderBy(col("class_name"), col("path"))));
+                .withColumn("rank", row_number().over(byKey.orderBy(col("class_name"), col("path"))))
+                .withColumn("in_train", array_contains(collect_set(col("input_split"))
+                        .over(Window.partitionBy(col("path"))), ShardSchema.TRAIN));
         long rows = all.count();
         long filesPerTask = Math.max(1, config.partitionBytes() / Math.max(1, config.fileOpenCostBytes()));
         int tasks = (int) Math.max(spark.sparkContext().defaultParallelism(), (rows + filesPerTask - 1) / filesPerTask);
@@ -172,11 +244,13 @@ final class Manifests {
                 conf.set(e.getKey(), e.getValue());
             }
             return processor.map(rows, (r, decoder, encoder) -> read(r.getString(0), r.getString(1),
-                    r.getString(2), r.getString(3), r.getLong(4), r.getInt(5), r.getInt(6), conf, decoder, encoder));
+                    r.getString(2), r.getString(3), r.getLong(4), r.getInt(5), r.getInt(6), r.getBoolean(7), conf,
+                    decoder, encoder));
         }
 
         private Row read(String key, String split, String className, String path, long listings, int labels,
-                         int rank, Configuration conf, ImageDecoder decoder, ImageEncoder encoder) {
+                         int rank, boolean inTrain, Configuration conf, ImageDecoder decoder,
+                         ImageEncoder encoder) {
             if (labels > 1) {
                 return processor.quarantine(key, split, className, path, 0, "conflicting-labels", null,
                         "listed " + listings + " times with " + labels + " different labels");
@@ -184,6 +258,10 @@ final class Manifests {
             if (rank > 1) {
                 return processor.quarantine(key, split, className, path, 0, "duplicate-key", null,
                         "listed " + listings + " times; written once");
+            }
+            if (inTrain && !split.equals(ShardSchema.TRAIN) && !path.isEmpty() && !path.startsWith(INVALID)) {
+                return processor.quarantine(key, split, className, path, 0, "also-in-train", null,
+                        "the same file is listed in the train split; kept there only");
             }
             if (className.isEmpty()) {
                 return processor.quarantine(key, split, className, path, 0, "missing-label", null,
