@@ -23,7 +23,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "cnn-pipeline", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
-        subcommands = {Cli.Preprocess.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
+        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
             Cli.ShowConfig.class, Cli.AugmentPreview.class, Cli.Bench.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -97,6 +97,30 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             print(Pipeline.preprocess(spark, config));
+        }
+    }
+
+    @Command(name = "stats", description = "Recompute a dataset's stats.json (mean, std, RGB covariance PCA, class "
+            + "counts, image sizes) from its train shards on the executors.")
+    static final class Stats extends Stage {
+        @CommandLine.Option(names = "--dataset", description = "dataset directory (default: train.dataset)",
+                defaultValue = "")
+        String dataset;
+
+        @Override
+        void run(SparkSession spark, PipelineConfig config) {
+            io.cnnpipeline.preprocessing.DatasetStats s = Pipeline.stats(spark, config, dataset);
+            System.out.println(String.format(java.util.Locale.ROOT,
+                    "stats: %d images, %d classes; mean %s std %s; PCA eigenvalues %s",
+                    s.images(), s.classCounts().size(), format(s.mean()), format(s.std()), format(s.eigenvalues())));
+        }
+
+        private static String format(double[] v) {
+            StringBuilder b = new StringBuilder("[");
+            for (int i = 0; i < v.length; i++) {
+                b.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.4f", v[i]));
+            }
+            return b.append(']').toString();
         }
     }
 

@@ -2,6 +2,8 @@ package io.cnnpipeline.pipeline;
 
 import io.cnnpipeline.evaluation.EvaluationJob;
 import io.cnnpipeline.evaluation.EvaluationReport;
+import io.cnnpipeline.preprocessing.DatasetStats;
+import io.cnnpipeline.preprocessing.DatasetStatsJob;
 import io.cnnpipeline.preprocessing.IngestJob;
 import io.cnnpipeline.preprocessing.IngestResult;
 import io.cnnpipeline.training.TrainResult;
@@ -45,6 +47,14 @@ public final class Pipeline {
     /** Stage 1: image files → Parquet shards, statistics and manifest. */
     public static IngestResult preprocess(SparkSession spark, PipelineConfig config) {
         return IngestJob.run(spark, config.preprocess());
+    }
+
+    /**
+     * The statistics step alone: recomputes {@code stats.json} of the dataset at {@code datasetUri} from its train
+     * shards ({@link DatasetStatsJob}); "" = {@code train.dataset}.
+     */
+    public static DatasetStats stats(SparkSession spark, PipelineConfig config, String datasetUri) {
+        return DatasetStatsJob.run(spark, datasetUri.isEmpty() ? config.train().dataset() : datasetUri);
     }
 
     /** Stage 2: shards → trained model in a run directory. */

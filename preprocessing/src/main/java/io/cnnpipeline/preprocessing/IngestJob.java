@@ -1,7 +1,6 @@
 package io.cnnpipeline.preprocessing;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
@@ -456,11 +455,7 @@ public final class IngestJob {
                     return m;
                 })
                 .fold(zero, (a, b) -> PixelMoments.add(a.clone(), b));
-        Map<String, Long> sizes = new TreeMap<>();
-        for (Row r : train.groupBy(concat(col(ShardSchema.WIDTH.name()), lit("x"), col(ShardSchema.HEIGHT.name())))
-                .count().collectAsList()) {
-            sizes.put(r.getString(0), r.getLong(1));
-        }
+        Map<String, Long> sizes = DatasetStatsJob.imageSizes(train);
         long images = classCounts.values().stream().mapToLong(Long::longValue).sum();
         return DatasetStats.fromMoments(moments, channels, images, new TreeMap<>(classCounts), sizes);
     }
