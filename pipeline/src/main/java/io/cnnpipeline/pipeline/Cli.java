@@ -301,8 +301,9 @@ public final class Cli {
         }
     }
 
-    @Command(name = "decode", description = "Single-thread images/s of decode (ImageIO + TwelveMonkeys) -> resize "
-            + "short side to 256 -> JPEG encode, the preprocess stage's per-image work, on real photographs.")
+    @Command(name = "decode", description = "Single-thread images/s of decode -> resize short side to 256 -> JPEG "
+            + "encode, the preprocess stage's per-image work, on real photographs, for each JPEG codec setting "
+            + "(imageio; turbojpeg; turbojpeg with DCT-domain scaling).")
     static final class BenchDecode implements Callable<Integer> {
         @Option(names = "--photos", paramLabel = "DIR", description = "Directories of JPEG photographs (default: "
                 + "hugin-data's, and libjxl-testdata's flower when installed).")
@@ -330,15 +331,15 @@ public final class Cli {
             List<DecodeBench.Result> results = new ArrayList<>();
             out.printf("bench decode: 1 thread; decode -> resize short side 256 (area) -> JPEG q90; %.1f s per "
                     + "collection after %.1f s warm-up%n", seconds, warmup);
-            List<String> decoders = new ArrayList<>();
-            decoders.add(null);
+            List<DecodeBench.Codec> codecs = new ArrayList<>(List.of(DecodeBench.Codec.IMAGEIO));
             if (new java.io.File(io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR).isFile()) {
-                decoders.add(io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR);
+                codecs.add(DecodeBench.Codec.TURBOJPEG);
+                codecs.add(DecodeBench.Codec.TURBOJPEG_DCT);
             } else {
                 out.println("bench decode: TurboJPEG not installed (apt-get install libturbojpeg-java libturbojpeg0); "
                         + "measuring ImageIO only");
             }
-            out.printf("%-40s %-9s %6s %8s %10s %10s %10s %10s%n", "photos", "decoder", "files", "mean MP",
+            out.printf("%-40s %-13s %6s %8s %10s %10s %10s %10s%n", "photos", "codec", "files", "mean MP",
                     "images/s", "decode us", "resize us", "encode us");
             for (java.nio.file.Path dir : dirs) {
                 List<byte[]> files = DecodeBench.load(dir, minShortSide);
@@ -346,10 +347,11 @@ public final class Cli {
                     throw new InvalidConfigException("--photos", "no JPEG with a short side of at least "
                             + minShortSide + " px", dir);
                 }
-                for (String decoder : decoders) {
-                    DecodeBench.Result r = DecodeBench.run(dir.toString(), files, decoder, warmup, seconds);
+                for (DecodeBench.Codec codec : codecs) {
+                    DecodeBench.Result r = DecodeBench.run(dir.toString(), files, codec,
+                            io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR, warmup, seconds);
                     results.add(r);
-                    out.printf("%-40s %-9s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.decoder(), r.files(),
+                    out.printf("%-40s %-13s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.decoder(), r.files(),
                             r.meanMegapixels(), r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(),
                             r.encodeMicros());
                 }

@@ -17,15 +17,31 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Single-thread throughput of the preprocess stage's per-image work — decode (ImageIO + TwelveMonkeys, or
- * libjpeg-turbo when its Debian binding is installed; EXIF orientation) → antialiased resize of the short side to 256 → JPEG encode (quality 90) — on encoded photographs held
- * in memory (no filesystem in the loop), with the time split by step. One thread, so images/s is per core.
- * Driver-only.
+ * Single-thread throughput of the preprocess stage's per-image work — decode (EXIF orientation included) →
+ * antialiased resize of the short side to 256 → JPEG encode (quality 90) — on encoded photographs held in memory (no
+ * filesystem in the loop), with the time split by step, for each JPEG codec setting ({@link Codec}). One thread, so
+ * images/s is per core. Driver-only.
  */
 final class DecodeBench {
     /** One measured photo collection. */
     record Result(String photos, String decoder, int files, double meanMegapixels, long images, double seconds,
                   double imagesPerSecond, double decodeMicros, double resizeMicros, double encodeMicros) {
+    }
+
+    /** The codec settings of {@code preprocess.jpeg-codec} and {@code preprocess.jpeg-dct-scaling}. */
+    enum Codec {
+        /** ImageIO + TwelveMonkeys decode, ImageIO encode (the default, no system library). */
+        IMAGEIO("imageio"),
+        /** libjpeg-turbo decode at full size and encode. */
+        TURBOJPEG("turbojpeg"),
+        /** libjpeg-turbo decode reduced in the DCT domain (M/8) to a short side >= 256, then resize; turbo encode. */
+        TURBOJPEG_DCT("turbojpeg+dct");
+
+        final String id;
+
+        Codec(String id) {
+            this.id = id;
+        }
     }
 
     private DecodeBench() {
@@ -57,13 +73,14 @@ final class DecodeBench {
     }
 
     /**
-     * @param turboJpegJar null for ImageIO, else the TurboJPEG binding to decode JPEGs with
+     * @param turboJpegJar the TurboJPEG binding, for the turbojpeg codecs
      */
-    static Result run(String name, List<byte[]> files, String turboJpegJar, double warmupSeconds, double seconds)
-            throws Exception {
-        ImageDecoder decoder = turboJpegJar == null ? new ImageDecoder(3, 1L << 28)
-                : new ImageDecoder(3, 1L << 28, turboJpegJar);
-        ImageEncoder encoder = new ImageEncoder(ShardCodec.JPEG, 90);
+    static Result run(String name, List<byte[]> files, Codec codec, String turboJpegJar, double warmupSeconds,
+                      double seconds) throws Exception {
+        String jar = codec == Codec.IMAGEIO ? null : turboJpegJar;
+        ImageDecoder decoder = new ImageDecoder(3, 1L << 28, jar);
+        ImageEncoder encoder = new ImageEncoder(ShardCodec.JPEG, 90, jar);
+        int minShortSide = codec == Codec.TURBOJPEG_DCT ? 256 : 0;
         double mp = 0;
         for (byte[] f : files) {
             UInt8Image i = decoder.decode(f);
@@ -72,7 +89,7 @@ final class DecodeBench {
         long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
         int i = 0;
         while (System.nanoTime() < end) {
-            encoder.encode(Resize.shortSide(decoder.decode(files.get(i++ % files.size())), 256));
+            encoder.encode(Resize.shortSide(decoder.decode(files.get(i++ % files.size()), minShortSide), 256));
         }
         long decode = 0;
         long resize = 0;
@@ -83,7 +100,7 @@ final class DecodeBench {
         long now = start;
         while (now < end) {
             long t0 = System.nanoTime();
-            UInt8Image img = decoder.decode(files.get((int) (n % files.size())));
+            UInt8Image img = decoder.decode(files.get((int) (n % files.size())), minShortSide);
             long t1 = System.nanoTime();
             UInt8Image small = Resize.shortSide(img, 256);
             long t2 = System.nanoTime();
@@ -95,7 +112,7 @@ final class DecodeBench {
             n++;
         }
         double elapsed = (now - start) / 1e9;
-        return new Result(name, turboJpegJar == null ? "imageio" : "turbojpeg", files.size(), mp / files.size(), n, elapsed, n / elapsed, decode / 1e3 / n,
+        return new Result(name, codec.id, files.size(), mp / files.size(), n, elapsed, n / elapsed, decode / 1e3 / n,
                 resize / 1e3 / n, encode / 1e3 / n);
     }
 }

@@ -222,7 +222,8 @@ public final class PipelineConfig {
                 config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"),
                 config.getString("preprocess.jpeg-codec"), config.getString("preprocess.turbojpeg-jar"),
                 config.getDouble("preprocess.test-fraction"), config.getBoolean("preprocess.stratify-splits"),
-                config.getBytes("preprocess.shard-bytes"), labelFiles, config.getString("preprocess.path-glob"));
+                config.getBytes("preprocess.shard-bytes"), labelFiles, config.getString("preprocess.path-glob"),
+                config.getBoolean("preprocess.jpeg-dct-scaling"));
     }
 
     private TrainingConfig readTrain() {

@@ -75,12 +75,27 @@ public final class ImageDecoder implements java.io.Serializable {
      *                              or {@code corrupt}
      */
     public UInt8Image decode(byte[] bytes) throws ImageDecodeException {
+        return decode(bytes, 0);
+    }
+
+    /**
+     * Decodes one image that will be resized to a short side of {@code minShortSide} pixels: with TurboJPEG, JPEGs are
+     * reduced in the DCT domain by the largest factor M/8 that keeps the short side at or above it
+     * ({@link TurboJpeg#decode(byte[], int, long, int)}), which saves most of the decoding and resizing work on large
+     * photos; other decoders and formats return the full size. Callers resize the result to the exact size.
+     *
+     * @param minShortSide pixels; 0 = full size
+     * @return the image, HWC uint8, {@link #channels()} channels, short side at least {@code minShortSide} (or as
+     *         stored when it is smaller)
+     * @throws ImageDecodeException as {@link #decode(byte[])}
+     */
+    public UInt8Image decode(byte[] bytes, int minShortSide) throws ImageDecodeException {
         if (bytes == null || bytes.length == 0) {
             throw new ImageDecodeException("empty-file", "file has 0 bytes");
         }
         if (turboJpegJar != null && TurboJpeg.isJpeg(bytes)) {
             try {
-                UInt8Image image = TurboJpeg.load(turboJpegJar).decode(bytes, channels, maxPixels);
+                UInt8Image image = TurboJpeg.load(turboJpegJar).decode(bytes, channels, maxPixels, minShortSide);
                 return ExifOrientation.apply(image, ExifOrientation.read(bytes));
             } catch (ImageDecodeException | VirtualMachineError e) {
                 throw e;

@@ -48,6 +48,9 @@ import java.util.Map;
  *                           classes
  * @param pathGlob           Hadoop glob matched against paths relative to each folder input (per path component:
  *                           {@code *}, {@code ?}, {@code [abc]}, {@code {a,b}}); "" = every file
+ * @param jpegDctScaling     with the turbojpeg codec and a short side, decode JPEGs reduced in the DCT domain
+ *                           (M/8) to the smallest size whose short side is still at least {@code shortSide}, then
+ *                           resize; false decodes every JPEG at full size
  */
 public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
                            String output, int shortSide, boolean centreCrop, int channels, ShardCodec codec,
@@ -56,7 +59,7 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
                            double validationFraction, boolean overwrite, long seed, List<String> extensions,
                            int contactSheetSize, String jpegCodec, String turboJpegJar,
                            double testFraction, boolean stratifySplits, long shardBytes,
-                           Map<String, String> labelFiles, String pathGlob)
+                           Map<String, String> labelFiles, String pathGlob, boolean jpegDctScaling)
         implements Serializable {
 
     public IngestConfig {

@@ -554,7 +554,7 @@ public final class IngestJob {
                         "class '" + className + "' is not a class of the train input");
             }
             try {
-                UInt8Image image = decoder.decode(content);
+                UInt8Image image = decoder.decode(content, config.jpegDctScaling() ? config.shortSide() : 0);
                 if (config.shortSide() > 0) {
                     image = Resize.shortSide(image, config.shortSide());
                 }

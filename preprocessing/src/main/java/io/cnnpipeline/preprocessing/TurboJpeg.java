@@ -37,6 +37,8 @@ public final class TurboJpeg {
     private final MethodHandle height;
     private final MethodHandle decompress;
     private final MethodHandle close;
+    /** Supported DCT scaling factors ≤ 1 as {numerator, denominator}, smallest first (libjpeg-turbo: M/8). */
+    private final int[][] reductions;
     private final MethodHandle createCompressor;
     private final MethodHandle setSubsampling;
     private final MethodHandle setQuality;
@@ -53,6 +55,24 @@ public final class TurboJpeg {
         decompress = lookup.findVirtual(d, "decompress", MethodType.methodType(byte[].class, int.class, int.class,
                 int.class, int.class, int.class));
         close = lookup.findVirtual(d, "close", MethodType.methodType(void.class));
+        Class<?> tj = Class.forName("org.libjpegturbo.turbojpeg.TJ", true, loader);
+        Class<?> factor = Class.forName("org.libjpegturbo.turbojpeg.TJScalingFactor", true, loader);
+        Object[] factors;
+        try {
+            factors = (Object[]) tj.getMethod("getScalingFactors").invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new ReflectiveOperationException("TJ.getScalingFactors failed", e.getCause());
+        }
+        java.util.List<int[]> list = new java.util.ArrayList<>();
+        for (Object f : factors) {
+            int num = (int) factor.getMethod("getNum").invoke(f);
+            int denom = (int) factor.getMethod("getDenom").invoke(f);
+            if (num < denom) {
+                list.add(new int[] {num, denom});
+            }
+        }
+        list.sort((a, b) -> Double.compare((double) a[0] / a[1], (double) b[0] / b[1]));
+        reductions = list.toArray(new int[0][]);
         Class<?> c = Class.forName("org.libjpegturbo.turbojpeg.TJCompressor", true, loader);
         createCompressor = lookup.findConstructor(c, MethodType.methodType(void.class, byte[].class, int.class,
                 int.class, int.class, int.class, int.class, int.class));
@@ -99,6 +119,17 @@ public final class TurboJpeg {
      *                   back to ImageIO, which decides between unusual and corrupt
      */
     UInt8Image decode(byte[] bytes, int channels, long maxPixels) throws Throwable {
+        return decode(bytes, channels, maxPixels, 0);
+    }
+
+    /**
+     * Decodes a JPEG, reduced in the DCT domain (libjpeg's scaled inverse DCT, M/8 for M = 1..7) by the largest factor
+     * that keeps the short side at or above {@code minShortSide} pixels; 0 decodes at full size. The reduced IDCT keeps
+     * only the low frequencies, so it is an antialiased downscale, and it is cheaper than decoding every pixel.
+     *
+     * @throws ImageDecodeException {@code too-many-pixels} from the header (of the full-size image)
+     */
+    UInt8Image decode(byte[] bytes, int channels, long maxPixels, int minShortSide) throws Throwable {
         Object d = create.invoke(bytes);
         try {
             int w = (int) width.invoke(d);
@@ -107,12 +138,30 @@ public final class TurboJpeg {
                 throw new ImageDecodeException("too-many-pixels", w + "x" + h + " = " + ((long) w * h)
                         + " pixels exceeds the limit of " + maxPixels);
             }
-            byte[] px = (byte[]) decompress.invoke(d, w, 0, h, channels == 3 ? PF_RGB : PF_GRAY,
+            int[] size = reducedSize(w, h, minShortSide);
+            byte[] px = (byte[]) decompress.invoke(d, size[0], 0, size[1], channels == 3 ? PF_RGB : PF_GRAY,
                     FLAG_ACCURATEDCT | FLAG_STOPONWARNING);
-            return new UInt8Image(w, h, channels, px);
+            return new UInt8Image(size[0], size[1], channels, px);
         } finally {
             close.invoke(d);
         }
+    }
+
+    /**
+     * The {width, height} of the smallest DCT-scaled decode of a {@code w}×{@code h} JPEG whose short side is at least
+     * {@code minShortSide} (libjpeg's scaled size: ceil(side × M / 8)); the full size if no reduction qualifies.
+     */
+    int[] reducedSize(int w, int h, int minShortSide) {
+        if (minShortSide > 0) {
+            for (int[] f : reductions) {
+                int sw = (w * f[0] + f[1] - 1) / f[1];
+                int sh = (h * f[0] + f[1] - 1) / f[1];
+                if (Math.min(sw, sh) >= minShortSide) {
+                    return new int[] {sw, sh};
+                }
+            }
+        }
+        return new int[] {w, h};
     }
 
     /**

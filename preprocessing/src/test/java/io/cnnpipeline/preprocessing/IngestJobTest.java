@@ -66,7 +66,7 @@ class IngestJobTest {
             inputs.put("test", test);
         }
         return new IngestConfig(inputs, Map.of(), "", output, 16, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12, "imageio", null, 0.0, false, 0L, Map.of(), "");
+                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12, "imageio", null, 0.0, false, 0L, Map.of(), "", true);
     }
 
     private static IngestConfig config(Path output) {
@@ -247,7 +247,7 @@ class IngestJobTest {
         }
         IngestConfig cfg = new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
                 tmp.resolve("dataset").toString(), 12, true, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "");
+                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true);
         IngestJob.run(SPARK, cfg);
         DatasetDirectory dataset = DatasetDirectory.open(tmp.resolve("dataset").toString(),
                 SPARK.sparkContext().hadoopConfiguration());
@@ -262,41 +262,60 @@ class IngestJobTest {
     }
 
     @Test
-    void turboJpegIngestMatchesImageIoOnRealPhotosAndAMissingBindingStopsFirst(@TempDir Path tmp) throws IOException {
+    void turboJpegIngestMatchesImageIoOnRealPhotosAndAMissingBindingStopsFirst(@TempDir Path tmp) throws Exception {
         List<Path> photos = TestImages.huginPhotos();
         for (int i = 0; i < 8; i++) {
             Path dir = Files.createDirectories(tmp.resolve("images/class-" + (i % 2)));
             Files.copy(photos.get(10 + i), dir.resolve(photos.get(10 + i).getFileName()));
         }
         InvalidConfigException missing = assertThrows(InvalidConfigException.class, () -> IngestJob.run(SPARK,
-                jpegConfig(tmp, "missing", "turbojpeg", "/no/such/turbojpeg.jar")));
+                jpegConfig(tmp, "missing", "turbojpeg", "/no/such/turbojpeg.jar", false)));
         assertEquals("preprocess.jpeg-codec", missing.key());
         assertFalse(Files.exists(tmp.resolve("missing")), "nothing written");
         org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File(TurboJpeg.DEBIAN_JAR).isFile(),
                 "libturbojpeg-java is installed by .ci/run");
-        IngestJob.run(SPARK, jpegConfig(tmp, "imageio", "imageio", null));
-        IngestJob.run(SPARK, jpegConfig(tmp, "turbo", "turbojpeg", TurboJpeg.DEBIAN_JAR));
+        IngestJob.run(SPARK, jpegConfig(tmp, "imageio", "imageio", null, true));
+        IngestJob.run(SPARK, jpegConfig(tmp, "turbo", "turbojpeg", TurboJpeg.DEBIAN_JAR, false));
+        IngestJob.run(SPARK, jpegConfig(tmp, "turbo-dct", "turbojpeg", TurboJpeg.DEBIAN_JAR, true));
         Map<String, UInt8Image> a = images(tmp.resolve("imageio"));
         Map<String, UInt8Image> b = images(tmp.resolve("turbo"));
+        Map<String, UInt8Image> c = images(tmp.resolve("turbo-dct"));
         assertEquals(a.keySet(), b.keySet());
+        assertEquals(a.keySet(), c.keySet());
         assertEquals(8, a.size());
+        TurboJpeg turbo = TurboJpeg.load(TurboJpeg.DEBIAN_JAR);
+        int reduced = 0;
         for (String key : a.keySet()) {
-            UInt8Image x = a.get(key);
-            UInt8Image y = b.get(key);
-            assertEquals(x.width(), y.width(), key);
-            assertEquals(x.height(), y.height(), key);
-            long sum = 0;
-            for (int i = 0; i < x.pixels().length; i++) {
-                sum += Math.abs((x.pixels()[i] & 0xFF) - (y.pixels()[i] & 0xFF));
+            // full decode: the same pixels up to SIMD rounding; DCT-scaled decode (then area resize to 64): another
+            // antialiased downscale of the same photo, close but not equal
+            assertTrue(meanAbsDiff(a.get(key), b.get(key)) < 0.5, key + ": " + meanAbsDiff(a.get(key), b.get(key)));
+            assertTrue(meanAbsDiff(a.get(key), c.get(key)) < 4, key + ": " + meanAbsDiff(a.get(key), c.get(key)));
+            assertEquals(64, c.get(key).shortSide(), key);
+            Path photo = photos.stream().filter(p -> key.endsWith(p.getFileName().toString())).findFirst().orElseThrow();
+            UInt8Image full = new ImageDecoder(3, 1L << 26).decode(readBytes(photo));
+            int[] size = turbo.reducedSize(full.width(), full.height(), 64);
+            if (size[0] < full.width()) {
+                reduced++;
+                assertTrue(Math.min(size[0], size[1]) >= 64 && Math.min(size[0], size[1]) < full.shortSide());
             }
-            assertTrue((double) sum / x.pixels().length < 0.5, key + ": " + (double) sum / x.pixels().length);
         }
+        assertTrue(reduced >= 6, "the photos are 3x or more the short side: DCT scaling applies to " + reduced);
     }
 
-    private static IngestConfig jpegConfig(Path tmp, String out, String decoder, String jar) {
+    private static double meanAbsDiff(UInt8Image x, UInt8Image y) {
+        assertEquals(x.width(), y.width());
+        assertEquals(x.height(), y.height());
+        long sum = 0;
+        for (int i = 0; i < x.pixels().length; i++) {
+            sum += Math.abs((x.pixels()[i] & 0xFF) - (y.pixels()[i] & 0xFF));
+        }
+        return (double) sum / x.pixels().length;
+    }
+
+    private static IngestConfig jpegConfig(Path tmp, String out, String decoder, String jar, boolean dctScaling) {
         return new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
                 tmp.resolve(out).toString(), 64, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20, 1 << 20,
-                4096, 0.0, false, 42, List.of("jpg"), 0, decoder, jar, 0.0, false, 0L, Map.of(), "");
+                4096, 0.0, false, 42, List.of("jpg"), 0, decoder, jar, 0.0, false, 0L, Map.of(), "", dctScaling);
     }
 
     private static Map<String, UInt8Image> images(Path dataset) {
@@ -338,15 +357,16 @@ class IngestJobTest {
         Path manifest = Files.writeString(images.resolve("train.csv"), csv.toString());
         // the test split as a Parquet manifest, one row with a class the train manifest does not have
         Path testManifest = tmp.resolve("test-manifest.parquet");
-        SPARK.createDataFrame(List.of(RowFactory.create("class-0/img-003.png", "shirt"),
-                        RowFactory.create("class-1/img-004.png", "coat")),
+        TestImages.writeClassFolders(images.resolve("held-out"), 2, 1, 16, 3, 7);
+        SPARK.createDataFrame(List.of(RowFactory.create("held-out/class-0/img-000.png", "shirt"),
+                        RowFactory.create("held-out/class-1/img-000.png", "coat")),
                 new org.apache.spark.sql.types.StructType().add("path", "string").add("label", "string"))
                 .coalesce(1).write().parquet(testManifest.toString());
 
         Path out = tmp.resolve("dataset");
         IngestConfig cfg = new IngestConfig(Map.of(), Map.of("train", manifest.toString(), "test",
                 testManifest.toString()), images.toString(), out.toString(), 0, false, 3, ShardCodec.PNG, 90, 50_000_000L,
-                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "");
+                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true);
         IngestResult result = IngestJob.run(SPARK, cfg);
         DatasetManifest m = result.manifest();
         assertEquals(List.of("shirt", "trouser"), result.classes());
@@ -363,7 +383,7 @@ class IngestJobTest {
                 "duplicate-key", List.of("class-0/img-000.png", "class-1/img-005.png"),
                 "missing-file", List.of("class-0/missing.png"),
                 "missing-label", List.of("class-1/unlabelled.png"),
-                "unknown-class", List.of("class-1/img-004.png")), reasons);
+                "unknown-class", List.of("class-1/img-000.png")), reasons);
         DatasetDirectory dataset = DatasetDirectory.open(out.toString(), SPARK.sparkContext().hadoopConfiguration());
         Set<String> keys = new java.util.TreeSet<>();
         for (Row row : dataset.shards(SPARK, "train").collectAsList()) {

@@ -29,7 +29,7 @@ final class TrainingFixtures {
                 dataset = root.resolve("dataset");
                 IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", root.resolve("images").toString()), Map.of(), "",
                         dataset.toString(), 0, false, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
-                        0.25, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), ""));
+                        0.25, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
