@@ -34,7 +34,7 @@ final class DecodeBench {
         IMAGEIO("imageio"),
         /** libjpeg-turbo decode at full size and encode. */
         TURBOJPEG("turbojpeg"),
-        /** libjpeg-turbo decode reduced in the DCT domain (M/8) to a short side >= 256, then resize; turbo encode. */
+        /** libjpeg-turbo decode reduced in the DCT domain (1/2, 1/4, 1/8) to a short side >= 256, then resize; turbo encode. */
         TURBOJPEG_DCT("turbojpeg+dct");
 
         final String id;

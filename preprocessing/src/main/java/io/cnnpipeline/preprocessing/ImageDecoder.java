@@ -80,7 +80,7 @@ public final class ImageDecoder implements java.io.Serializable {
 
     /**
      * Decodes one image that will be resized to a short side of {@code minShortSide} pixels: with TurboJPEG, JPEGs are
-     * reduced in the DCT domain by the largest factor M/8 that keeps the short side at or above it
+     * reduced in the DCT domain by the largest factor (1/2, 1/4, 1/8) that keeps the short side at or above it
      * ({@link TurboJpeg#decode(byte[], int, long, int)}), which saves most of the decoding and resizing work on large
      * photos; other decoders and formats return the full size. Callers resize the result to the exact size.
      *

@@ -49,7 +49,7 @@ import java.util.Map;
  * @param pathGlob           Hadoop glob matched against paths relative to each folder input (per path component:
  *                           {@code *}, {@code ?}, {@code [abc]}, {@code {a,b}}); "" = every file
  * @param jpegDctScaling     with the turbojpeg codec and a short side, decode JPEGs reduced in the DCT domain
- *                           (M/8) to the smallest size whose short side is still at least {@code shortSide}, then
+ *                           (1/2, 1/4 or 1/8) to the smallest size whose short side is still at least {@code shortSide}, then
  *                           resize; false decodes every JPEG at full size
  */
 public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
