@@ -11,8 +11,11 @@ import org.apache.spark.sql.types.StructType;
  * constants, never through string literals.
  *
  * <p>Pixel convention: the {@code image} column holds the image encoded with {@code codec} ({@link ShardCodec}); once
- * decoded it is {@code height}×{@code width}×{@code channels} uint8 in HWC order, channels RGB (3) or luma (1), alpha
- * already composited on white. Labels index {@code classes.json} (sorted class-folder names of the train input).
+ * decoded it is {@code height}×{@code width}×{@code channels} uint8 in HWC order, channels RGB (3) or luma (1), upright
+ * (EXIF orientation applied). Every source is converted to 8 bits per channel: alpha composited on a white background,
+ * 16-bit samples reduced to their high byte, palette and CMYK/YCCK through their colour model to sRGB, grey kept as
+ * stored; luma is ITU-R BT.601 ({@link ImageDecoder}). Labels index {@code classes.json} (sorted class names: the
+ * train input's class folders or its manifest / label-file labels).
  *
  * <p>Beside the shards a dataset directory holds {@code _manifest.json} (written last: a directory without it is not a
  * dataset), {@code classes.json}, {@code stats.json} and the {@code quarantine/} table.
