@@ -235,7 +235,17 @@ public final class PipelineConfig {
                 config.getString("train.rdd-training-approach"), config.getString("train.updater"),
                 config.getDouble("train.learning-rate"), config.getDouble("train.momentum"),
                 config.getDouble("train.weight-decay"), augmentation, config.getInt("train.train-accuracy-sample"),
-                config.getBoolean("train.collect-training-stats"), config.getLong("seed"));
+                config.getBoolean("train.collect-training-stats"), config.getLong("seed"),
+                new io.cnnpipeline.training.LearningRateSchedule(config.getString("train.lr-schedule.type"),
+                        config.getDoubleList("train.lr-schedule.milestones"),
+                        config.getDouble("train.lr-schedule.gamma"), config.getDouble("train.lr-schedule.power"),
+                        config.getDouble("train.lr-schedule.min-lr"),
+                        config.getDouble("train.lr-schedule.warmup-epochs"),
+                        config.getDouble("train.lr-schedule.warmup-start-factor"),
+                        config.getInt("train.lr-schedule.plateau-patience"),
+                        config.getDouble("train.lr-schedule.plateau-factor")),
+                config.getInt("train.reference-batch-size"), config.getString("train.gradient-clipping"),
+                config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"));
     }
 
     private EvaluationConfig readEvaluate() {

@@ -49,7 +49,11 @@ public final class Networks {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .updater(updater(config))
-                .weightInit(WeightInit.RELU);
+                .weightInit(weightInit(config.weightInit()));
+        if (!config.gradientClipping().equals("none")) {
+            base.gradientNormalization(gradientNormalization(config.gradientClipping()))
+                    .gradientNormalizationThreshold(config.gradientClippingThreshold());
+        }
         if (config.weightDecay() > 0) {
             base.l2(config.weightDecay());
         }
@@ -99,8 +103,48 @@ public final class Networks {
         return new BatchNormalization.Builder().name(name).activation(Activation.RELU).build();
     }
 
+    static WeightInit weightInit(String name) {
+        switch (name) {
+            case "xavier":
+                return WeightInit.XAVIER;
+            case "lecun":
+                return WeightInit.LECUN_NORMAL;
+            default:
+                return WeightInit.RELU;
+        }
+    }
+
+    static org.deeplearning4j.nn.conf.GradientNormalization gradientNormalization(String name) {
+        switch (name) {
+            case "l2-per-layer":
+                return org.deeplearning4j.nn.conf.GradientNormalization.ClipL2PerLayer;
+            case "l2-per-param-type":
+                return org.deeplearning4j.nn.conf.GradientNormalization.ClipL2PerParamType;
+            case "element-wise":
+                return org.deeplearning4j.nn.conf.GradientNormalization.ClipElementWiseAbsoluteValue;
+            default:
+                return org.deeplearning4j.nn.conf.GradientNormalization.None;
+        }
+    }
+
+    /**
+     * The updater at the base learning rate; the training job replaces the rate with the epoch's schedule
+     * ({@link LearningRateSchedule.EpochRates}) before every epoch.
+     */
     static IUpdater updater(TrainingConfig config) {
         switch (config.updater()) {
+            case "adagrad":
+                return new org.nd4j.linalg.learning.config.AdaGrad(config.learningRate());
+            case "adadelta":
+                return new org.nd4j.linalg.learning.config.AdaDelta();
+            case "rmsprop":
+                return new org.nd4j.linalg.learning.config.RmsProp(config.learningRate());
+            case "adamax":
+                return new org.nd4j.linalg.learning.config.AdaMax(config.learningRate());
+            case "nadam":
+                return new org.nd4j.linalg.learning.config.Nadam(config.learningRate());
+            case "amsgrad":
+                return new org.nd4j.linalg.learning.config.AMSGrad(config.learningRate());
             case "sgd":
                 return new Sgd(config.learningRate());
             case "nesterov":

@@ -21,8 +21,10 @@ import java.util.Set;
  * @param prefetchBatches     minibatches each worker prefetches asynchronously (0 = off)
  * @param rddTrainingApproach {@code direct} (minibatches kept in Spark memory) or {@code export} (written to a
  *                            directory inside the run and deleted after each epoch)
- * @param updater             {@code sgd}, {@code nesterov} or {@code adam}
- * @param learningRate        learning rate
+ * @param updater             {@code sgd}, {@code nesterov} (SGD with Nesterov momentum; DL4J has no heavy-ball momentum),
+ *                            {@code adagrad}, {@code adadelta} (no learning rate), {@code rmsprop}, {@code adam},
+ *                            {@code adamax}, {@code nadam} or {@code amsgrad}
+ * @param learningRate        base learning rate (for the reference batch size when the linear scaling rule is on)
  * @param momentum            momentum for nesterov
  * @param weightDecay         L2 weight decay coefficient (0 = off)
  * @param augmentation        online augmentation; its input size is the network's input size (PCA lighting is
@@ -31,15 +33,28 @@ import java.util.Set;
  *                            0 = skip
  * @param collectTrainingStats record Spark training statistics and write {@code training-stats.html}
  * @param seed                root seed: network initialization, shuffling, augmentation
+ * @param lrSchedule          learning-rate schedule over the epochs ({@link LearningRateSchedule})
+ * @param referenceBatchSize  linear scaling rule: the rate is {@code learningRate × workers × batch / this}; 0 = off
+ * @param gradientClipping    {@code none}, {@code l2-per-layer} (rescale each layer's gradient to L2 norm ≤ threshold),
+ *                            {@code l2-per-param-type} (weights and biases separately) or {@code element-wise}
+ *                            (clip each value to ±threshold); DL4J has no global-norm clipping
+ * @param gradientClippingThreshold threshold of the clipping, &gt; 0
+ * @param weightInit          hidden layers' initialization: {@code he} (He et al. 2015, for ReLU), {@code xavier}
+ *                            (Glorot and Bengio 2010) or {@code lecun}; output layers use Xavier
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
                              String rddTrainingApproach, String updater, double learningRate, double momentum,
                              double weightDecay, AugmentationPipeline augmentation, int trainAccuracySample,
-                             boolean collectTrainingStats, long seed) implements Serializable {
+                             boolean collectTrainingStats, long seed, LearningRateSchedule lrSchedule,
+                             int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
+                             String weightInit) implements Serializable {
 
     public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
-    public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adam");
+    public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
+            "adamax", "nadam", "amsgrad");
+    public static final Set<String> CLIPPING = Set.of("none", "l2-per-layer", "l2-per-param-type", "element-wise");
+    public static final Set<String> WEIGHT_INITS = Set.of("he", "xavier", "lecun");
     public static final Set<String> APPROACHES = Set.of("direct", "export");
 
     public TrainingConfig {
@@ -61,6 +76,21 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         require(weightDecay >= 0, "train.weight-decay", "must be >= 0", weightDecay);
         require(augmentation != null, "train.augmentation", "is required", null);
         require(trainAccuracySample >= 0, "train.train-accuracy-sample", "must be >= 0", trainAccuracySample);
+        lrSchedule = lrSchedule == null ? LearningRateSchedule.CONSTANT : lrSchedule;
+        require(referenceBatchSize >= 0, "train.reference-batch-size", "must be >= 0 (0 = no linear scaling)",
+                referenceBatchSize);
+        gradientClipping = gradientClipping == null ? "none" : gradientClipping;
+        require(CLIPPING.contains(gradientClipping), "train.gradient-clipping", "must be one of "
+                + new java.util.TreeSet<>(CLIPPING), gradientClipping);
+        require(gradientClippingThreshold > 0, "train.gradient-clipping-threshold", "must be > 0",
+                gradientClippingThreshold);
+        weightInit = weightInit == null ? "he" : weightInit;
+        require(WEIGHT_INITS.contains(weightInit), "train.weight-init", "must be one of "
+                + new java.util.TreeSet<>(WEIGHT_INITS), weightInit);
+        require(!updater.equals("adadelta") || (lrSchedule.type().equals("constant")
+                        && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),
+                "train.lr-schedule", "AdaDelta has no learning rate to schedule; use type = constant, no warmup, "
+                        + "no plateau", lrSchedule.type());
     }
 
     /** The network's input side in pixels ({@code train.input-size}). */

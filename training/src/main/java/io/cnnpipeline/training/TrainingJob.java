@@ -128,10 +128,28 @@ public final class TrainingJob {
                 : null;
 
         List<EpochMetrics> metrics = new ArrayList<>();
+        int globalBatch = workers * config.batchSizePerWorker();
+        double baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
+        boolean scheduled = !config.updater().equals("adadelta");
+        double plateauFactor = 1.0;
+        double bestValidation = Double.NEGATIVE_INFINITY;
+        int sinceBest = 0;
+        if (config.referenceBatchSize() > 0) {
+            LOG.info("train: linear scaling rule: learning rate {} x {} / {} = {}", config.learningRate(), globalBatch,
+                    config.referenceBatchSize(), baseRate);
+        }
         try {
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
                 JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer,
                         classes, config.batchSizePerWorker(), config.seed(), epoch, workers);
+                double rate = Double.NaN;
+                if (scheduled) {
+                    LearningRateSchedule.EpochRates rates = new LearningRateSchedule.EpochRates(config.lrSchedule(),
+                            baseRate, plateauFactor, config.epochs(), epoch - 1, net.getIterationCount(),
+                            iterationsPerEpoch(trainCount, workers, config));
+                    sparkNet.getNetwork().setLearningRate(rates);
+                    rate = rates.valueAt(net.getIterationCount(), epoch - 1);
+                }
                 long t0 = System.nanoTime();
                 sparkNet.fit(minibatches);
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -141,13 +159,24 @@ public final class TrainingJob {
                 Double trainAcc = trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
                 Double valAcc = validation == null ? null : sparkNet.evaluate(validation).accuracy();
                 EpochMetrics m = new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds,
-                        trainCount / seconds, config.learningRate());
+                        trainCount / seconds, rate);
                 metrics.add(m);
                 LOG.info("train: {}", m.summary(config.epochs()));
                 writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("Cannot continue training: loss is " + loss + " after epoch "
                             + epoch + " (lower train.learning-rate?)");
+                }
+                if (valAcc != null && config.lrSchedule().plateauPatience() > 0) {
+                    if (valAcc > bestValidation) {
+                        bestValidation = valAcc;
+                        sinceBest = 0;
+                    } else if (++sinceBest >= config.lrSchedule().plateauPatience()) {
+                        plateauFactor *= config.lrSchedule().plateauFactor();
+                        sinceBest = 0;
+                        LOG.info("train: validation accuracy has not improved for {} epochs; learning rate x {}",
+                                config.lrSchedule().plateauPatience(), config.lrSchedule().plateauFactor());
+                    }
                 }
             }
         } finally {
@@ -166,6 +195,18 @@ public final class TrainingJob {
                 (System.nanoTime() - start) / 1e9);
         LOG.info("train: model written to {}", modelPath);
         return result;
+    }
+
+    /**
+     * Iterations (global steps: one minibatch on every worker) of one epoch: dl4j-spark advances the network's
+     * iteration count by {@code averaging-frequency} per averaging round, and an epoch of
+     * ceil(images / batch-size-per-worker) minibatches spread over the workers takes
+     * ceil(minibatches / (workers × averaging-frequency)) rounds.
+     */
+    static long iterationsPerEpoch(long images, int workers, TrainingConfig config) {
+        long minibatches = (images + config.batchSizePerWorker() - 1) / config.batchSizePerWorker();
+        long perRound = (long) workers * config.averagingFrequency();
+        return Math.max(1, (minibatches + perRound - 1) / perRound) * config.averagingFrequency();
     }
 
     /**

@@ -42,10 +42,20 @@ final class TrainingFixtures {
         return config(runsDir, runId, updater, lr, epochs, workers, batch, averaging, approach, augmentation, false);
     }
 
+    /** {@code base} with another learning-rate schedule and reference batch size. */
+    static TrainingConfig withSchedule(TrainingConfig base, LearningRateSchedule schedule, int referenceBatch) {
+        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), base.epochs(),
+                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
+                base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), base.weightDecay(),
+                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(), schedule,
+                referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit());
+    }
+
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
                                  int batch, int averaging, String approach, AugmentationPipeline augmentation,
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
-                updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42);
+                updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
+                1.0, "he");
     }
 }

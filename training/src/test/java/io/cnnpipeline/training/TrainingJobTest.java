@@ -12,6 +12,7 @@ import io.cnnpipeline.preprocessing.augment.PadCrop;
 import io.cnnpipeline.preprocessing.Json;
 import io.cnnpipeline.preprocessing.TestSpark;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -121,5 +122,39 @@ class TrainingJobTest {
         }
         assertEquals(metrics.get(0), metrics.get(1));
         org.junit.jupiter.api.Assertions.assertArrayEquals(params[0], params[1]);
+    }
+
+    @Test
+    void theWorkersTrainWithTheScheduledLearningRate(@TempDir Path runs) throws Exception {
+        // Plain SGD, so that a rate of ~0 means no change. Epoch 1 is the same in all three runs (same seed, same
+        // rate); after a step to 1e-9 x the rate at epoch 1, epoch 2 must leave the parameters where epoch 1 left
+        // them, while a constant rate keeps moving them.
+        LearningRateSchedule stepToZero = new LearningRateSchedule("step", List.of(1.0), 1e-9, 1, 0, 0, 0, 0, 0.1);
+        TrainingConfig one = TrainingFixtures.config(runs.toString(), "one", "sgd", 0.02, 1, 2, 8, 2, "direct", AUG);
+        TrainingConfig two = TrainingFixtures.config(runs.toString(), "two", "sgd", 0.02, 2, 2, 8, 2, "direct", AUG);
+        TrainingConfig stepped = TrainingFixtures.withSchedule(TrainingFixtures.config(runs.toString(), "stepped",
+                "sgd", 0.01, 2, 2, 8, 2, "direct", AUG), stepToZero, 8);
+        TrainResult steppedResult = TrainingJob.run(SPARK, stepped, "");
+        TrainingJob.run(SPARK, one, "");
+        TrainingJob.run(SPARK, two, "");
+        // linear scaling rule: 0.01 x (2 workers x 8) / 8
+        assertEquals(0.02, steppedResult.epochs().get(0).learningRate(), 1e-12);
+        assertEquals(0.02 * 1e-9, steppedResult.epochs().get(1).learningRate(), 1e-20);
+        float[] afterOne = params(runs.resolve("one"));
+        float[] afterStep = params(runs.resolve("stepped"));
+        float[] afterTwo = params(runs.resolve("two"));
+        double stepMoved = 0;
+        double constantMoved = 0;
+        for (int i = 0; i < afterOne.length; i++) {
+            stepMoved = Math.max(stepMoved, Math.abs(afterStep[i] - afterOne[i]));
+            constantMoved = Math.max(constantMoved, Math.abs(afterTwo[i] - afterOne[i]));
+        }
+        assertTrue(constantMoved > 1e-3, "a constant rate moves the parameters in epoch 2: " + constantMoved);
+        assertTrue(stepMoved < 1e-6, "epoch 2 at rate 2e-11 leaves them in place: " + stepMoved);
+    }
+
+    private static float[] params(Path run) throws IOException {
+        return ModelSerializer.restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), true).params().dup('c')
+                .data().asFloat();
     }
 }
