@@ -75,7 +75,9 @@ public final class Cli {
 
         @Override
         public Integer call() {
-            PipelineConfig config = PipelineConfig.load(profile(), parent.configFiles, parent.overrides);
+            List<String> overrides = new ArrayList<>(parent.overrides);
+            overrides.addAll(extraOverrides());
+            PipelineConfig config = PipelineConfig.load(profile(), parent.configFiles, overrides);
             before(config);
             SparkSession spark = Pipeline.sparkSession(config);
             try {
@@ -87,6 +89,11 @@ public final class Cli {
         }
 
         void before(PipelineConfig config) {
+        }
+
+        /** Settings the subcommand's own options imply, applied after --set. */
+        List<String> extraOverrides() {
+            return List.of();
         }
 
         abstract void run(SparkSession spark, PipelineConfig config);
@@ -126,6 +133,15 @@ public final class Cli {
 
     @Command(name = "train", description = "Parquet shards -> trained model (dl4j-spark parameter averaging).")
     static final class Train extends Stage {
+        @Option(names = "--resume", description = "Continue the run train.run-id from its newest checkpoint "
+                + "(same as --set train.resume=true).")
+        boolean resume;
+
+        @Override
+        List<String> extraOverrides() {
+            return resume ? List.of("train.resume=true") : List.of();
+        }
+
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             print(Pipeline.train(spark, config));

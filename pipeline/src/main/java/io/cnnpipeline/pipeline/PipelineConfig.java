@@ -245,7 +245,9 @@ public final class PipelineConfig {
                         config.getInt("train.lr-schedule.plateau-patience"),
                         config.getDouble("train.lr-schedule.plateau-factor")),
                 config.getInt("train.reference-batch-size"), config.getString("train.gradient-clipping"),
-                config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"));
+                config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"),
+                config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
+                config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"));
     }
 
     private EvaluationConfig readEvaluate() {

@@ -41,6 +41,11 @@ import java.util.Set;
  * @param gradientClippingThreshold threshold of the clipping, &gt; 0
  * @param weightInit          hidden layers' initialization: {@code he} (He et al. 2015, for ReLU), {@code xavier}
  *                            (Glorot and Bengio 2010) or {@code lecun}; output layers use Xavier
+ * @param checkpointEveryEpochs write a checkpoint every this many epochs (and after the last); 0 = not by epochs
+ * @param checkpointEveryMinutes also write one at the first epoch end at least this many minutes after the previous;
+ *                            0 = not by time
+ * @param keepCheckpoints     newest checkpoints kept in {@code checkpoints/}, at least 1
+ * @param resume              continue the run {@code runId} from its newest checkpoint instead of starting it
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -48,7 +53,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              double weightDecay, AugmentationPipeline augmentation, int trainAccuracySample,
                              boolean collectTrainingStats, long seed, LearningRateSchedule lrSchedule,
                              int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
-                             String weightInit) implements Serializable {
+                             String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
+                             int keepCheckpoints, boolean resume) implements Serializable {
 
     public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
     public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
@@ -87,10 +93,22 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         weightInit = weightInit == null ? "he" : weightInit;
         require(WEIGHT_INITS.contains(weightInit), "train.weight-init", "must be one of "
                 + new java.util.TreeSet<>(WEIGHT_INITS), weightInit);
+        require(checkpointEveryEpochs >= 0, "train.checkpoint-every-epochs", "must be >= 0 (0 = off)",
+                checkpointEveryEpochs);
+        require(checkpointEveryMinutes >= 0, "train.checkpoint-every-minutes", "must be >= 0 (0 = off)",
+                checkpointEveryMinutes);
+        require(keepCheckpoints >= 1, "train.keep-checkpoints", "must be >= 1", keepCheckpoints);
+        require(!resume || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, "train.resume",
+                "needs checkpoints (train.checkpoint-every-epochs or -minutes)", resume);
         require(!updater.equals("adadelta") || (lrSchedule.type().equals("constant")
                         && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),
                 "train.lr-schedule", "AdaDelta has no learning rate to schedule; use type = constant, no warmup, "
                         + "no plateau", lrSchedule.type());
+    }
+
+    /** Whether checkpoints are written at all. */
+    public boolean checkpointing() {
+        return checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0;
     }
 
     /** The network's input side in pixels ({@code train.input-size}). */

@@ -47,8 +47,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code provenance.json} — seed, dataset manifest hash, versions, start time;</li>
  *   <li>{@code metrics.jsonl} — one {@link EpochMetrics} per line, rewritten atomically after every epoch;</li>
  *   <li>{@code model.zip} (DL4J {@code ModelSerializer}, with updater state) and {@code model-meta.json};</li>
- *   <li>{@code training-stats.html} — dl4j-spark's timeline, when {@code collectTrainingStats} is on.</li>
+ *   <li>{@code training-stats.html} — dl4j-spark's timeline, when {@code collectTrainingStats} is on;</li>
+ *   <li>{@code checkpoints/} — {@link Checkpoints} at epoch ends, from which {@code resume} continues the run exactly
+ *       as if it had not stopped (same parameters, updater state, iteration count, schedule position; the random
+ *       streams are functions of (seed, epoch, record key), and the training master is seeded per epoch).</li>
  * </ul>
+ * Training stops with a clear error when the loss or the parameters stop being finite, naming the epoch, the
+ * iteration and the last good checkpoint.
  * With the {@code export} approach, minibatches are exported under the run directory and deleted after each epoch;
  * nothing is left in {@code /tmp}. Driver-side entry point.
  */
@@ -80,19 +85,27 @@ public final class TrainingJob {
         }
         FileSystem fs = HadoopFiles.fs(config.runsDir(), hadoop);
         Path runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
-        if (HadoopFiles.exists(fs, runDir)) {
-            throw new IllegalStateException("Cannot create run directory " + runDir
-                    + ": it already exists (choose another train.run-id)");
+        Checkpoints checkpoints = new Checkpoints(fs, runDir, config.keepCheckpoints());
+        Checkpoints.State resumeFrom = null;
+        if (config.resume()) {
+            resumeFrom = resumable(fs, runDir, checkpoints, dataset);
+            HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
+                    + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
+        } else {
+            if (HadoopFiles.exists(fs, runDir)) {
+                throw new IllegalStateException("Cannot create run directory " + runDir
+                        + ": it already exists (choose another train.run-id, or resume it with train --resume)");
+            }
+            try {
+                fs.mkdirs(runDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create run directory " + runDir, e);
+            }
+            HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resolved.conf"),
+                    resolvedConfig.getBytes(StandardCharsets.UTF_8));
+            HadoopFiles.writeAtomically(fs, new Path(runDir, "provenance.json"),
+                    Json.toBytes(provenance(spark, config, dataset)));
         }
-        try {
-            fs.mkdirs(runDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create run directory " + runDir, e);
-        }
-        HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resolved.conf"),
-                resolvedConfig.getBytes(StandardCharsets.UTF_8));
-        HadoopFiles.writeAtomically(fs, new Path(runDir, "provenance.json"),
-                Json.toBytes(provenance(spark, config, dataset)));
 
         int channels = dataset.stats().channels();
         int classes = dataset.classes().size();
@@ -100,16 +113,22 @@ public final class TrainingJob {
         Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
         int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
 
-        MultiLayerNetwork net = new MultiLayerNetwork(Networks.build(config, size, size, channels, classes));
-        net.init();
+        MultiLayerNetwork net;
+        if (resumeFrom != null) {
+            net = checkpoints.load(resumeFrom);
+            LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
+                    net.getIterationCount(), checkpoints.latestModel());
+        } else {
+            net = new MultiLayerNetwork(Networks.build(config, size, size, channels, classes));
+            net.init();
+        }
         LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, averaging every {}",
                 config.network(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
                 workers, config.batchSizePerWorker(), config.averagingFrequency());
 
         Path exportDir = new Path(runDir, ".export");
-        ParameterAveragingTrainingMaster master = trainingMaster(config, workers, exportDir.toString());
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, master);
-        sparkNet.setCollectTrainingStats(config.collectTrainingStats());
+        SparkDl4jMultiLayer sparkNet = null;
+        SparkTrainingStats trainingStats = null;
 
         Dataset<Row> train = dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism());
         long trainCount = dataset.count(ShardSchema.TRAIN);
@@ -127,19 +146,26 @@ public final class TrainingJob {
                 config.batchSizePerWorker())
                 : null;
 
-        List<EpochMetrics> metrics = new ArrayList<>();
+        List<EpochMetrics> metrics = resumeFrom == null ? new ArrayList<>()
+                : readMetrics(fs, new Path(runDir, "metrics.jsonl"), resumeFrom.epoch());
         int globalBatch = workers * config.batchSizePerWorker();
         double baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
         boolean scheduled = !config.updater().equals("adadelta");
-        double plateauFactor = 1.0;
-        double bestValidation = Double.NEGATIVE_INFINITY;
-        int sinceBest = 0;
+        double plateauFactor = resumeFrom == null ? 1.0 : resumeFrom.plateauFactor();
+        double bestValidation = resumeFrom == null ? -1 : resumeFrom.bestValidation();
+        int sinceBest = resumeFrom == null ? 0 : resumeFrom.epochsSinceBest();
+        long lastCheckpoint = System.nanoTime();
         if (config.referenceBatchSize() > 0) {
             LOG.info("train: linear scaling rule: learning rate {} x {} / {} = {}", config.learningRate(), globalBatch,
                     config.referenceBatchSize(), baseRate);
         }
         try {
-            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            for (int epoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1; epoch <= config.epochs(); epoch++) {
+                // A master per epoch, seeded from (seed, epoch): its random splits into averaging rounds are then
+                // the same whether the run was resumed or not.
+                sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(config, workers, exportDir.toString(),
+                        RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master")));
+                sparkNet.setCollectTrainingStats(config.collectTrainingStats());
                 JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer,
                         classes, config.batchSizePerWorker(), config.seed(), epoch, workers);
                 double rate = Double.NaN;
@@ -153,19 +179,32 @@ public final class TrainingJob {
                 long t0 = System.nanoTime();
                 sparkNet.fit(minibatches);
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                if (config.collectTrainingStats() && sparkNet.getSparkTrainingStats() != null) {
+                    if (trainingStats == null) {
+                        trainingStats = sparkNet.getSparkTrainingStats();
+                    } else {
+                        trainingStats.addOtherTrainingStats(sparkNet.getSparkTrainingStats());
+                    }
+                }
                 minibatches.unpersist(false);
                 HadoopFiles.deleteQuietly(fs, exportDir);
                 double loss = sparkNet.getScore();
-                Double trainAcc = trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
-                Double valAcc = validation == null ? null : sparkNet.evaluate(validation).accuracy();
+                boolean finite = Double.isFinite(loss) && finite(net);
+                Double trainAcc = !finite || trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
+                Double valAcc = !finite || validation == null ? null : sparkNet.evaluate(validation).accuracy();
                 EpochMetrics m = new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds,
                         trainCount / seconds, rate);
                 metrics.add(m);
                 LOG.info("train: {}", m.summary(config.epochs()));
                 writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
-                if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("Cannot continue training: loss is " + loss + " after epoch "
-                            + epoch + " (lower train.learning-rate?)");
+                if (!finite) {
+                    Path good = checkpoints.latestModel();
+                    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                            "Cannot continue training: %s after epoch %d (iteration %d); %s", Double.isFinite(loss)
+                                    ? "the parameters are not finite" : "the loss is " + loss, epoch,
+                            net.getIterationCount(), good == null ? "no checkpoint was written"
+                                    : "the last good checkpoint is " + good + " (lower train.learning-rate, then "
+                                    + "train --resume)"));
                 }
                 if (valAcc != null && config.lrSchedule().plateauPatience() > 0) {
                     if (valAcc > bestValidation) {
@@ -178,23 +217,82 @@ public final class TrainingJob {
                                 config.lrSchedule().plateauPatience(), config.lrSchedule().plateauFactor());
                     }
                 }
+                boolean byEpochs = config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0;
+                boolean byTime = config.checkpointEveryMinutes() > 0
+                        && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes();
+                if (config.checkpointing() && (byEpochs || byTime || epoch == config.epochs())) {
+                    Path written = checkpoints.write(net, Checkpoints.state(epoch, net.getIterationCount(),
+                            plateauFactor, bestValidation, sinceBest));
+                    lastCheckpoint = System.nanoTime();
+                    LOG.info("train: checkpoint {}", written);
+                }
             }
         } finally {
             HadoopFiles.deleteQuietly(fs, exportDir);
         }
 
         Path modelPath = new Path(runDir, ModelMeta.MODEL_FILE);
-        HadoopFiles.writeAtomically(fs, modelPath, modelBytes(sparkNet.getNetwork()));
+        HadoopFiles.writeAtomically(fs, modelPath, modelBytes(net));
         ModelMeta meta = new ModelMeta(config.network(), dataset.classes(), size, size, channels,
                 dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
         HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
         if (config.collectTrainingStats()) {
-            writeStatsHtml(sparkNet.getSparkTrainingStats(), fs, new Path(runDir, "training-stats.html"), jsc);
+            writeStatsHtml(trainingStats, fs, new Path(runDir, "training-stats.html"), jsc);
         }
         TrainResult result = new TrainResult(runDir.toString(), modelPath.toString(), List.copyOf(metrics),
                 (System.nanoTime() - start) / 1e9);
         LOG.info("train: model written to {}", modelPath);
         return result;
+    }
+
+    /**
+     * The newest checkpoint of an existing run, after checking that the run exists, has one, and was trained on this
+     * dataset.
+     *
+     * @throws IllegalStateException naming what is missing or different
+     */
+    private static Checkpoints.State resumable(FileSystem fs, Path runDir, Checkpoints checkpoints,
+                                               DatasetDirectory dataset) {
+        if (!HadoopFiles.exists(fs, runDir)) {
+            throw new IllegalStateException("Cannot resume run " + runDir + ": it does not exist");
+        }
+        Checkpoints.State state = checkpoints.latest();
+        if (state == null) {
+            throw new IllegalStateException("Cannot resume run " + runDir + ": it has no checkpoint in "
+                    + Checkpoints.DIR + "/ (train.checkpoint-every-epochs was 0, or no epoch finished)");
+        }
+        Path provenance = new Path(runDir, "provenance.json");
+        if (HadoopFiles.exists(fs, provenance)) {
+            Object sha = Json.fromBytes(HadoopFiles.read(fs, provenance), Map.class).get("datasetManifestSha256");
+            if (sha != null && !sha.equals(dataset.manifestSha256())) {
+                throw new IllegalStateException("Cannot resume run " + runDir + ": it was trained on another dataset "
+                        + "(manifest sha256 " + sha + ", now " + dataset.manifestSha256() + " at " + dataset.uri()
+                        + ")");
+            }
+        }
+        return state;
+    }
+
+    /** The first {@code epochs} lines of a run's metrics. */
+    private static List<EpochMetrics> readMetrics(FileSystem fs, Path path, int epochs) {
+        List<EpochMetrics> metrics = new ArrayList<>();
+        if (!HadoopFiles.exists(fs, path)) {
+            return metrics;
+        }
+        for (String line : new String(HadoopFiles.read(fs, path), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank() && metrics.size() < epochs) {
+                metrics.add(Json.fromBytes(line.getBytes(StandardCharsets.UTF_8), EpochMetrics.class));
+            }
+        }
+        return metrics;
+    }
+
+    /** Whether every parameter of the network is finite. */
+    static boolean finite(MultiLayerNetwork net) {
+        org.nd4j.linalg.api.ndarray.INDArray p = net.params();
+        return !org.nd4j.linalg.indexing.BooleanIndexing.or(p, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
+                && !org.nd4j.linalg.indexing.BooleanIndexing.or(p,
+                org.nd4j.linalg.indexing.conditions.Conditions.isInfinite());
     }
 
     /**
@@ -214,7 +312,8 @@ public final class TrainingJob {
      * {@code batchSizePerWorker}-example minibatches (the RDD holds DataSets of that size), averaging parameters every
      * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed.
      */
-    static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, String exportDir) {
+    static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, String exportDir,
+                                                           long rngSeed) {
         if (config.collectTrainingStats() && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
             // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
             // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
@@ -229,7 +328,7 @@ public final class TrainingJob {
                 .exportDirectory(exportDir)
                 .storageLevel(StorageLevel.MEMORY_ONLY())
                 .repartionData(org.deeplearning4j.spark.api.Repartition.Never)
-                .rngSeed(config.seed())
+                .rngSeed(rngSeed)
                 .collectTrainingStats(config.collectTrainingStats())
                 .build();
     }

@@ -43,7 +43,7 @@ class ParameterAveragingEquivalenceTest {
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SPARK.sparkContext());
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(jsc, start,
-                TrainingJob.trainingMaster(config, 2, System.getProperty("java.io.tmpdir") + "/unused-export"));
+                TrainingJob.trainingMaster(config, 2, System.getProperty("java.io.tmpdir") + "/unused-export", 42));
         spark.fit(jsc.parallelize(two, 2));
         MultiLayerNetwork averaged = spark.getNetwork();
 

@@ -48,7 +48,19 @@ final class TrainingFixtures {
                 base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
                 base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), base.weightDecay(),
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(), schedule,
-                referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit());
+                referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit(),
+                base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(), base.resume());
+    }
+
+    /** {@code base} resumed (or not), with another epoch count and learning rate. */
+    static TrainingConfig resumed(TrainingConfig base, boolean resume, int epochs, double learningRate) {
+        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), epochs,
+                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
+                base.rddTrainingApproach(), base.updater(), learningRate, base.momentum(), base.weightDecay(),
+                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
+                base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
+                base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
+                resume);
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
@@ -56,6 +68,6 @@ final class TrainingFixtures {
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he");
+                1.0, "he", 1, 0, 2, false);
     }
 }

@@ -37,7 +37,7 @@ class TrainingJobTest {
         TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
         Path run = runs.resolve("r1");
         assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "model.zip",
-                "model-meta.json"), names(run));
+                "model-meta.json", "checkpoints"), names(run));
         assertEquals("train { epochs = 3 }\n", Files.readString(run.resolve("config.resolved.conf")));
 
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
@@ -66,7 +66,7 @@ class TrainingJobTest {
 
         IllegalStateException again = assertThrows(IllegalStateException.class,
                 () -> TrainingJob.run(SPARK, config, ""));
-        assertTrue(again.getMessage().contains("already exists (choose another train.run-id)"), again.getMessage());
+        assertTrue(again.getMessage().contains("already exists (choose another train.run-id"), again.getMessage());
     }
 
     @Test

@@ -1,0 +1,129 @@
+package io.cnnpipeline.training;
+
+import io.cnnpipeline.preprocessing.HadoopFiles;
+import io.cnnpipeline.preprocessing.Json;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+
+/**
+ * Training checkpoints in a run directory, on any Hadoop filesystem: {@code checkpoints/epoch-<N>.zip} (the network
+ * with its updater state and iteration/epoch counts, DL4J {@code ModelSerializer}) and {@code checkpoints/latest.json}
+ * ({@link State}), each written atomically, the pointer after the model, so a job killed at any moment leaves the
+ * previous checkpoint intact. Checkpoints are taken at epoch ends: the random streams of augmentation and shuffling
+ * are functions of (seed, epoch, record key), so an epoch boundary is all a resumed run needs to continue exactly as
+ * an uninterrupted one. Driver-side.
+ */
+public final class Checkpoints {
+    static final String DIR = "checkpoints";
+    static final String LATEST = "latest.json";
+
+    /**
+     * What the driver needs besides the network to continue after {@code epoch}.
+     *
+     * @param epoch            last completed epoch (1-based)
+     * @param iterationCount   the network's global iteration count after it
+     * @param model            file name of the network under {@code checkpoints/}
+     * @param plateauFactor    reduce-on-plateau factor in force
+     * @param bestValidation   best validation accuracy so far (NaN if none)
+     * @param epochsSinceBest  epochs since it improved
+     * @param createdAt        ISO-8601 instant
+     */
+    public record State(int epoch, long iterationCount, String model, double plateauFactor, double bestValidation,
+                        int epochsSinceBest, String createdAt) {
+    }
+
+    private final FileSystem fs;
+    private final Path dir;
+    private final int keep;
+
+    /**
+     * @param keep how many checkpoints to keep (the newest), at least 1
+     */
+    public Checkpoints(FileSystem fs, Path runDir, int keep) {
+        this.fs = fs;
+        this.dir = new Path(runDir, DIR);
+        this.keep = Math.max(1, keep);
+    }
+
+    /**
+     * Writes a checkpoint of {@code net} after {@code state.epoch()} and removes checkpoints beyond the newest
+     * {@code keep}.
+     *
+     * @throws UncheckedIOException on filesystem errors
+     */
+    public Path write(MultiLayerNetwork net, State state) {
+        Path model = new Path(dir, state.model());
+        HadoopFiles.writeAtomically(fs, model, TrainingJob.modelBytes(net));
+        HadoopFiles.writeAtomically(fs, new Path(dir, LATEST), Json.toBytes(state));
+        List<Path> zips = new ArrayList<>();
+        try {
+            for (FileStatus st : fs.listStatus(dir)) {
+                String name = st.getPath().getName();
+                if (name.startsWith("epoch-") && name.endsWith(".zip")) {
+                    zips.add(st.getPath());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list checkpoints in " + dir, e);
+        }
+        zips.sort((a, b) -> Integer.compare(epochOf(b), epochOf(a)));
+        for (int i = keep; i < zips.size(); i++) {
+            if (!zips.get(i).getName().equals(state.model())) {
+                HadoopFiles.deleteQuietly(fs, zips.get(i));
+            }
+        }
+        return model;
+    }
+
+    /** The state of a checkpoint after {@code epoch}. */
+    static State state(int epoch, long iterationCount, double plateauFactor, double bestValidation,
+                       int epochsSinceBest) {
+        return new State(epoch, iterationCount, String.format("epoch-%04d.zip", epoch), plateauFactor,
+                bestValidation, epochsSinceBest, Instant.now().toString());
+    }
+
+    /** The newest checkpoint's state, or null if there is none. */
+    public State latest() {
+        Path latest = new Path(dir, LATEST);
+        return HadoopFiles.exists(fs, latest) ? Json.fromBytes(HadoopFiles.read(fs, latest), State.class) : null;
+    }
+
+    /** Path of the newest checkpoint's network, or null. */
+    public Path latestModel() {
+        State s = latest();
+        return s == null ? null : new Path(dir, s.model());
+    }
+
+    /**
+     * Loads the network of a checkpoint with its updater state.
+     *
+     * @throws IllegalStateException if it cannot be read
+     */
+    public MultiLayerNetwork load(State state) {
+        Path model = new Path(dir, state.model());
+        try {
+            return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(HadoopFiles.read(fs, model)),
+                    true);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("Cannot resume from checkpoint " + model + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int epochOf(Path zip) {
+        String n = zip.getName();
+        try {
+            return Integer.parseInt(n.substring("epoch-".length(), n.length() - ".zip".length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

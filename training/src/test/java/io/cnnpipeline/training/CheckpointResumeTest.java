@@ -1,0 +1,90 @@
+package io.cnnpipeline.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.preprocessing.augment.Flip;
+import io.cnnpipeline.preprocessing.augment.PadCrop;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointResumeTest {
+    private static final SparkSession SPARK = TestSpark.get();
+    private static final AugmentationPipeline AUG = new AugmentationPipeline(16, List.of(
+            new AugmentationPipeline.Step(new PadCrop(2, 16), 1.0), new AugmentationPipeline.Step(new Flip(true), 0.5)));
+
+    private static MultiLayerNetwork model(Path run) throws Exception {
+        return ModelSerializer.restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), true);
+    }
+
+    @Test
+    void aRunStoppedAfterEpochOneAndResumedEqualsTheUninterruptedRun(@TempDir Path runs) throws Exception {
+        // Adam: the resumed run needs the moment estimates and the iteration count (bias correction) too.
+        TrainingConfig whole = TrainingFixtures.config(runs.toString(), "whole", "adam", 0.003, 3, 2, 8, 2, "direct",
+                AUG);
+        TrainResult uninterrupted = TrainingJob.run(SPARK, whole, "");
+
+        TrainingConfig first = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "stopped", "adam",
+                0.003, 3, 2, 8, 2, "direct", AUG), false, 1, 0.003);
+        TrainingJob.run(SPARK, first, "");
+        assertTrue(Files.exists(runs.resolve("stopped/checkpoints/epoch-0001.zip")));
+        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 3, 0.003), "");
+
+        MultiLayerNetwork a = model(runs.resolve("whole"));
+        MultiLayerNetwork b = model(runs.resolve("stopped"));
+        assertArrayEquals(a.params().dup('c').data().asFloat(), b.params().dup('c').data().asFloat());
+        assertArrayEquals(a.getUpdater().getStateViewArray().dup('c').data().asFloat(),
+                b.getUpdater().getStateViewArray().dup('c').data().asFloat());
+        assertEquals(a.getIterationCount(), b.getIterationCount());
+        assertEquals(3, resumed.epochs().size(), "metrics of epoch 1 are kept");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(uninterrupted.epochs().get(i).loss(), resumed.epochs().get(i).loss(), 0, "epoch " + (i + 1));
+            assertEquals(uninterrupted.epochs().get(i).validationAccuracy(),
+                    resumed.epochs().get(i).validationAccuracy());
+        }
+        assertEquals(3, Files.readAllLines(runs.resolve("stopped/metrics.jsonl")).size());
+        // keep-checkpoints = 2: epochs 2 and 3
+        try (var files = Files.list(runs.resolve("stopped/checkpoints"))) {
+            assertEquals(List.of("epoch-0002.zip", "epoch-0003.zip", "latest.json"),
+                    files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+        }
+    }
+
+    @Test
+    void aDivergingRunStopsNamingTheEpochAndTheLastGoodCheckpointWhichItKeeps(@TempDir Path runs) throws Exception {
+        TrainingConfig first = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "nan", "sgd", 0.01,
+                1, 2, 8, 2, "direct", AUG), false, 1, 0.01);
+        TrainingJob.run(SPARK, first, "");
+        // resumed with an absurd learning rate, epoch 2 diverges
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 3, 1e12), ""));
+        assertTrue(e.getMessage().contains("after epoch 2 (iteration "), e.getMessage());
+        assertTrue(e.getMessage().contains("checkpoints/epoch-0001.zip"), e.getMessage());
+        assertFalse(Files.exists(runs.resolve("nan/checkpoints/epoch-0002.zip")), "no checkpoint of a diverged model");
+        Checkpoints.State latest = new Checkpoints(org.apache.hadoop.fs.FileSystem.getLocal(
+                new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(runs.resolve("nan").toUri()),
+                2).latest();
+        assertEquals(1, latest.epoch());
+        assertTrue(TrainingJob.finite(ModelSerializer.restoreMultiLayerNetwork(
+                runs.resolve("nan/checkpoints/epoch-0001.zip").toFile(), true)));
+    }
+
+    @Test
+    void resumeNeedsAnExistingRunWithACheckpoint(@TempDir Path runs) {
+        TrainingConfig missing = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "never", "sgd",
+                0.01, 1, 2, 8, 2, "direct", AUG), true, 1, 0.01);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TrainingJob.run(SPARK, missing, ""));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+    }
+}
