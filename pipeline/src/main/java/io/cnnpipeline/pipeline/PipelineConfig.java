@@ -247,7 +247,24 @@ public final class PipelineConfig {
                 config.getInt("train.reference-batch-size"), config.getString("train.gradient-clipping"),
                 config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"),
                 config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
-                config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"));
+                config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
+                config.getInt("train.early-stopping-patience"));
+    }
+
+    /** {@code train.batch-size-schedule}: a list of {epoch, batch-size-per-worker} objects. */
+    private java.util.SortedMap<Integer, Integer> readBatchSchedule() {
+        java.util.SortedMap<Integer, Integer> schedule = new java.util.TreeMap<>();
+        List<? extends com.typesafe.config.Config> entries = config.getConfigList("train.batch-size-schedule");
+        for (int i = 0; i < entries.size(); i++) {
+            com.typesafe.config.Config e = entries.get(i);
+            String key = "train.batch-size-schedule[" + i + "]";
+            InvalidConfigException.require(e.hasPath("epoch") && e.hasPath("batch-size-per-worker")
+                    && e.root().size() == 2, key, "must be {epoch = N, batch-size-per-worker = B}", e.root().render(
+                    com.typesafe.config.ConfigRenderOptions.concise()));
+            InvalidConfigException.require(schedule.put(e.getInt("epoch"), e.getInt("batch-size-per-worker")) == null,
+                    key, "epoch " + e.getInt("epoch") + " is listed twice", e.getInt("epoch"));
+        }
+        return schedule;
     }
 
     private EvaluationConfig readEvaluate() {

@@ -10,16 +10,20 @@ package io.cnnpipeline.training;
  * @param images             training images processed this epoch
  * @param seconds            wall time of the epoch's fit, in seconds
  * @param imagesPerSecond    {@code images / seconds}
- * @param learningRate       learning rate used in this epoch
+ * @param learningRate       learning rate at the start of this epoch (NaN for AdaDelta, which has none)
+ * @param batchSizePerWorker minibatch size on each worker in this epoch
+ * @param iteration          the network's iteration count at the end of the epoch (dl4j-spark counts
+ *                           {@code averaging-frequency} per averaging round)
  */
 public record EpochMetrics(int epoch, double loss, Double trainAccuracy, Double validationAccuracy, long images,
-                           double seconds, double imagesPerSecond, double learningRate) {
+                           double seconds, double imagesPerSecond, double learningRate, int batchSizePerWorker,
+                           long iteration) {
 
     /** One human-readable progress line. */
     public String summary(int epochs) {
-        return String.format("epoch %d/%d  loss %.4f  train acc %s  val acc %s  %.0f images/s  %.1f s  lr %.4g",
-                epoch, epochs, loss, pct(trainAccuracy), pct(validationAccuracy), imagesPerSecond, seconds,
-                learningRate);
+        return String.format("epoch %d/%d  loss %.4f  train acc %s  val acc %s  %.0f images/s  %.1f s  lr %.4g"
+                        + "  batch %d/worker  iteration %d", epoch, epochs, loss, pct(trainAccuracy),
+                pct(validationAccuracy), imagesPerSecond, seconds, learningRate, batchSizePerWorker, iteration);
     }
 
     private static String pct(Double v) {

@@ -46,6 +46,10 @@ import java.util.Set;
  *                            0 = not by time
  * @param keepCheckpoints     newest checkpoints kept in {@code checkpoints/}, at least 1
  * @param resume              continue the run {@code runId} from its newest checkpoint instead of starting it
+ * @param batchSizeSchedule   growing batch size (Smith et al. 2017, "Don't decay the learning rate, increase the
+ *                            batch size"): epoch → batch size per worker from that epoch on (epochs ≥ 2); the
+ *                            linear scaling rule uses {@code batchSizePerWorker}, the size of the first epoch
+ * @param earlyStoppingPatience stop after this many epochs without a better validation accuracy; 0 = off
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -54,7 +58,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              boolean collectTrainingStats, long seed, LearningRateSchedule lrSchedule,
                              int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
-                             int keepCheckpoints, boolean resume) implements Serializable {
+                             int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
+                             int earlyStoppingPatience) implements Serializable {
 
     public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
     public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
@@ -93,6 +98,15 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         weightInit = weightInit == null ? "he" : weightInit;
         require(WEIGHT_INITS.contains(weightInit), "train.weight-init", "must be one of "
                 + new java.util.TreeSet<>(WEIGHT_INITS), weightInit);
+        batchSizeSchedule = batchSizeSchedule == null ? new java.util.TreeMap<>()
+                : new java.util.TreeMap<>(batchSizeSchedule);
+        for (java.util.Map.Entry<Integer, Integer> e : batchSizeSchedule.entrySet()) {
+            require(e.getKey() >= 2, "train.batch-size-schedule", "epochs must be >= 2 (epoch 1 uses "
+                    + "batch-size-per-worker)", e.getKey());
+            require(e.getValue() >= 1, "train.batch-size-schedule", "batch sizes must be >= 1", e.getValue());
+        }
+        require(earlyStoppingPatience >= 0, "train.early-stopping-patience", "must be >= 0 (0 = off)",
+                earlyStoppingPatience);
         require(checkpointEveryEpochs >= 0, "train.checkpoint-every-epochs", "must be >= 0 (0 = off)",
                 checkpointEveryEpochs);
         require(checkpointEveryMinutes >= 0, "train.checkpoint-every-minutes", "must be >= 0 (0 = off)",
@@ -104,6 +118,12 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                         && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),
                 "train.lr-schedule", "AdaDelta has no learning rate to schedule; use type = constant, no warmup, "
                         + "no plateau", lrSchedule.type());
+    }
+
+    /** The batch size per worker in {@code epoch} (1-based). */
+    public int batchSizeAt(int epoch) {
+        java.util.SortedMap<Integer, Integer> upTo = batchSizeSchedule.headMap(epoch + 1);
+        return upTo.isEmpty() ? batchSizePerWorker : upTo.get(upTo.lastKey());
     }
 
     /** Whether checkpoints are written at all. */

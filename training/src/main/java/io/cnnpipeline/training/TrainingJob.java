@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code config.resolved.conf} — the configuration the run used (as given by the caller);</li>
  *   <li>{@code provenance.json} — seed, dataset manifest hash, versions, start time;</li>
  *   <li>{@code metrics.jsonl} — one {@link EpochMetrics} per line, rewritten atomically after every epoch;</li>
- *   <li>{@code model.zip} (DL4J {@code ModelSerializer}, with updater state) and {@code model-meta.json};</li>
+ *   <li>{@code model.zip} (DL4J {@code ModelSerializer}, with updater state) and {@code model-meta.json};
+ *       {@code best-model.zip}, the epoch with the best validation accuracy;</li>
  *   <li>{@code training-stats.html} — dl4j-spark's timeline, when {@code collectTrainingStats} is on;</li>
  *   <li>{@code checkpoints/} — {@link Checkpoints} at epoch ends, from which {@code resume} continues the run exactly
  *       as if it had not stopped (same parameters, updater state, iteration count, schedule position; the random
@@ -61,6 +62,8 @@ public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
     static final String TIME_SOURCE_PROPERTY = org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY;
     static final String SYSTEM_CLOCK = org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName();
+    /** The network of the epoch with the best validation accuracy so far (with a validation split). */
+    static final String BEST_MODEL_FILE = "best-model.zip";
 
     private TrainingJob() {
     }
@@ -148,7 +151,7 @@ public final class TrainingJob {
 
         List<EpochMetrics> metrics = resumeFrom == null ? new ArrayList<>()
                 : readMetrics(fs, new Path(runDir, "metrics.jsonl"), resumeFrom.epoch());
-        int globalBatch = workers * config.batchSizePerWorker();
+        int globalBatch = workers * config.batchSizePerWorker();   // the first epoch's (Smith et al. keep the rate)
         double baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
         boolean scheduled = !config.updater().equals("adadelta");
         double plateauFactor = resumeFrom == null ? 1.0 : resumeFrom.plateauFactor();
@@ -163,16 +166,21 @@ public final class TrainingJob {
             for (int epoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1; epoch <= config.epochs(); epoch++) {
                 // A master per epoch, seeded from (seed, epoch): its random splits into averaging rounds are then
                 // the same whether the run was resumed or not.
-                sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(config, workers, exportDir.toString(),
+                sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(config, workers,
+                        config.batchSizeAt(epoch), exportDir.toString(),
                         RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master")));
                 sparkNet.setCollectTrainingStats(config.collectTrainingStats());
+                int batch = config.batchSizeAt(epoch);
                 JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer,
-                        classes, config.batchSizePerWorker(), config.seed(), epoch, workers);
+                        classes, batch, config.seed(), epoch, workers).persist(StorageLevel.MEMORY_ONLY());
+                // The master persists and counts the minibatches anyway (same storage level); counting first gives
+                // the schedule the epoch's exact number of iterations.
+                long minibatchCount = minibatches.count();
                 double rate = Double.NaN;
                 if (scheduled) {
                     LearningRateSchedule.EpochRates rates = new LearningRateSchedule.EpochRates(config.lrSchedule(),
                             baseRate, plateauFactor, config.epochs(), epoch - 1, net.getIterationCount(),
-                            iterationsPerEpoch(trainCount, workers, config));
+                            iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
                     sparkNet.getNetwork().setLearningRate(rates);
                     rate = rates.valueAt(net.getIterationCount(), epoch - 1);
                 }
@@ -193,7 +201,7 @@ public final class TrainingJob {
                 Double trainAcc = !finite || trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
                 Double valAcc = !finite || validation == null ? null : sparkNet.evaluate(validation).accuracy();
                 EpochMetrics m = new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds,
-                        trainCount / seconds, rate);
+                        trainCount / seconds, rate, batch, net.getIterationCount());
                 metrics.add(m);
                 LOG.info("train: {}", m.summary(config.epochs()));
                 writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
@@ -217,6 +225,11 @@ public final class TrainingJob {
                                 config.lrSchedule().plateauPatience(), config.lrSchedule().plateauFactor());
                     }
                 }
+                boolean best = valAcc != null && metrics.stream().filter(x -> x.validationAccuracy() != null)
+                        .allMatch(x -> x == m || x.validationAccuracy() < valAcc);
+                if (best) {
+                    HadoopFiles.writeAtomically(fs, new Path(runDir, BEST_MODEL_FILE), modelBytes(net));
+                }
                 boolean byEpochs = config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0;
                 boolean byTime = config.checkpointEveryMinutes() > 0
                         && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes();
@@ -225,6 +238,12 @@ public final class TrainingJob {
                             plateauFactor, bestValidation, sinceBest));
                     lastCheckpoint = System.nanoTime();
                     LOG.info("train: checkpoint {}", written);
+                }
+                if (config.earlyStoppingPatience() > 0 && valAcc != null && epochsWithoutImprovement(metrics)
+                        >= config.earlyStoppingPatience()) {
+                    LOG.info("train: early stopping after epoch {}: validation accuracy has not improved for {} epochs "
+                            + "(best model in {})", epoch, config.earlyStoppingPatience(), BEST_MODEL_FILE);
+                    break;
                 }
             }
         } finally {
@@ -273,6 +292,20 @@ public final class TrainingJob {
         return state;
     }
 
+    /** Epochs since the best validation accuracy (0 if the last epoch is the best). */
+    static int epochsWithoutImprovement(List<EpochMetrics> metrics) {
+        int bestAt = -1;
+        double best = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < metrics.size(); i++) {
+            Double v = metrics.get(i).validationAccuracy();
+            if (v != null && v > best) {
+                best = v;
+                bestAt = i;
+            }
+        }
+        return bestAt < 0 ? 0 : metrics.size() - 1 - bestAt;
+    }
+
     /** The first {@code epochs} lines of a run's metrics. */
     private static List<EpochMetrics> readMetrics(FileSystem fs, Path path, int epochs) {
         List<EpochMetrics> metrics = new ArrayList<>();
@@ -296,15 +329,15 @@ public final class TrainingJob {
     }
 
     /**
-     * Iterations (global steps: one minibatch on every worker) of one epoch: dl4j-spark advances the network's
-     * iteration count by {@code averaging-frequency} per averaging round, and an epoch of
-     * ceil(images / batch-size-per-worker) minibatches spread over the workers takes
-     * ceil(minibatches / (workers × averaging-frequency)) rounds.
+     * The iterations dl4j-spark counts for an epoch of {@code minibatches} minibatches: it splits them into
+     * averaging rounds of {@code workers × averagingFrequency} (rounding the number of rounds down, at least one;
+     * {@code SparkUtils.balancedRandomSplit}) and advances the network's iteration count by {@code averagingFrequency}
+     * per round.
      */
-    static long iterationsPerEpoch(long images, int workers, TrainingConfig config) {
-        long minibatches = (images + config.batchSizePerWorker() - 1) / config.batchSizePerWorker();
-        long perRound = (long) workers * config.averagingFrequency();
-        return Math.max(1, (minibatches + perRound - 1) / perRound) * config.averagingFrequency();
+    static long iterationsPerEpoch(long minibatches, int workers, int averagingFrequency) {
+        long perRound = (long) workers * averagingFrequency;
+        long rounds = minibatches <= perRound ? 1 : minibatches / perRound;
+        return rounds * averagingFrequency;
     }
 
     /**
@@ -312,15 +345,15 @@ public final class TrainingJob {
      * {@code batchSizePerWorker}-example minibatches (the RDD holds DataSets of that size), averaging parameters every
      * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed.
      */
-    static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, String exportDir,
-                                                           long rngSeed) {
+    static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, int batchSizePerWorker,
+                                                           String exportDir, long rngSeed) {
         if (config.collectTrainingStats() && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
             // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
             // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
             System.setProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK);
         }
-        return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSizePerWorker())
-                .batchSizePerWorker(config.batchSizePerWorker())
+        return new ParameterAveragingTrainingMaster.Builder(workers, batchSizePerWorker)
+                .batchSizePerWorker(batchSizePerWorker)
                 .averagingFrequency(config.averagingFrequency())
                 .workerPrefetchNumBatches(config.prefetchBatches())
                 .rddTrainingApproach("export".equals(config.rddTrainingApproach())

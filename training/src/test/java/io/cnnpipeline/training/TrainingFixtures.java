@@ -49,7 +49,8 @@ final class TrainingFixtures {
                 base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), base.weightDecay(),
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(), schedule,
                 referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit(),
-                base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(), base.resume());
+                base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(), base.resume(),
+                base.batchSizeSchedule(), base.earlyStoppingPatience());
     }
 
     /** {@code base} resumed (or not), with another epoch count and learning rate. */
@@ -60,7 +61,19 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
                 base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
                 base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                resume);
+                resume, base.batchSizeSchedule(), base.earlyStoppingPatience());
+    }
+
+    /** {@code base} with a batch-size schedule and early stopping. */
+    static TrainingConfig withBatchSchedule(TrainingConfig base, java.util.SortedMap<Integer, Integer> schedule,
+                                            int earlyStoppingPatience) {
+        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), base.epochs(),
+                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
+                base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), base.weightDecay(),
+                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
+                base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
+                base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
+                base.resume(), schedule, earlyStoppingPatience);
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
@@ -68,6 +81,6 @@ final class TrainingFixtures {
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he", 1, 0, 2, false);
+                1.0, "he", 1, 0, 2, false, null, 0);
     }
 }

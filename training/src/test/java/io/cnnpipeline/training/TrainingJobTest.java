@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -37,7 +38,7 @@ class TrainingJobTest {
         TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
         Path run = runs.resolve("r1");
         assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "model.zip",
-                "model-meta.json", "checkpoints"), names(run));
+                "model-meta.json", "checkpoints", "best-model.zip"), names(run));
         assertEquals("train { epochs = 3 }\n", Files.readString(run.resolve("config.resolved.conf")));
 
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
@@ -156,5 +157,39 @@ class TrainingJobTest {
     private static float[] params(Path run) throws IOException {
         return ModelSerializer.restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), true).params().dup('c')
                 .data().asFloat();
+    }
+
+    @Test
+    void aGrowingBatchSizeTakesEffectAtItsEpochAndEarlyStoppingKeepsTheBestModel(@TempDir Path runs) throws Exception {
+        // 90 training images, 2 workers, averaging every 2: batch 8 -> 12 minibatches -> 3 rounds = 6 iterations;
+        // batch 16 from epoch 2 -> 6 minibatches -> 2 rounds = 4 iterations per epoch
+        java.util.SortedMap<Integer, Integer> growing = new java.util.TreeMap<>(Map.of(2, 16));
+        TrainingConfig config = TrainingFixtures.withBatchSchedule(TrainingFixtures.config(runs.toString(), "grow",
+                "adam", 0.001, 3, 2, 8, 2, "direct", AUG), growing, 0);
+        TrainResult result = TrainingJob.run(SPARK, config, "");
+        assertEquals(List.of(8, 16, 16), result.epochs().stream().map(EpochMetrics::batchSizePerWorker).toList());
+        List<Long> iterations = result.epochs().stream().map(EpochMetrics::iteration).toList();
+        assertEquals(iterations.get(2), model(runs.resolve("grow")).getIterationCount());
+        // twice the batch, about half the minibatches: fewer averaging rounds per epoch
+        assertTrue(iterations.get(2) - iterations.get(1) < iterations.get(0), iterations.toString());
+        assertEquals(iterations.get(2) - iterations.get(1), iterations.get(1) - iterations.get(0));
+        // dl4j-spark's count: rounds of workers x averaging-frequency minibatches, rounded down, at least one
+        assertEquals(2, TrainingJob.iterationsPerEpoch(3, 2, 2));
+        assertEquals(2, TrainingJob.iterationsPerEpoch(7, 2, 2));
+        assertEquals(6, TrainingJob.iterationsPerEpoch(12, 2, 2));
+        // best-model.zip is the epoch with the best validation accuracy
+        assertTrue(Files.exists(runs.resolve("grow").resolve("best-model.zip")));
+
+        // Early stopping: a rate so small that validation accuracy cannot improve after epoch 1 stops at epoch 1 +
+        // patience, with the best model being the epoch-1 one.
+        TrainingConfig stalled = TrainingFixtures.withBatchSchedule(TrainingFixtures.config(runs.toString(), "stall",
+                "sgd", 1e-12, 10, 2, 8, 2, "direct", AUG), new java.util.TreeMap<>(), 2);
+        TrainResult stopped = TrainingJob.run(SPARK, stalled, "");
+        assertEquals(3, stopped.epochs().size(), "stopped after 2 epochs without improvement");
+        assertEquals(2, TrainingJob.epochsWithoutImprovement(stopped.epochs()));
+    }
+
+    private static MultiLayerNetwork model(Path run) throws IOException {
+        return ModelSerializer.restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), true);
     }
 }
