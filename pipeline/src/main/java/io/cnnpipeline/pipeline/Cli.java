@@ -24,7 +24,7 @@ import picocli.CommandLine.ScopeType;
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
         subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
-            Cli.ShowConfig.class, Cli.AugmentPreview.class, Cli.Bench.class})
+            Cli.ShowConfig.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class, Cli.Bench.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "HOCON configuration file (repeatable; later files win).")
@@ -178,6 +178,39 @@ public final class Cli {
         @Override
         void before(PipelineConfig config) {
             Demo.prepareImages(config);
+        }
+    }
+
+    @Command(name = "network", description = "Print the configured network's layers, output shapes, parameter "
+            + "counts and FLOPs per image (train.network at train.input-size).")
+    static final class ShowNetwork implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Cli parent;
+
+        @Option(names = "--channels", defaultValue = "3", description = "Input channels (default ${DEFAULT-VALUE}).")
+        int channels;
+
+        @Option(names = "--classes", defaultValue = "1000", description = "Output classes (default ${DEFAULT-VALUE}).")
+        int classes;
+
+        @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
+        boolean demo;
+
+        @Override
+        public Integer call() {
+            PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
+                    parent.overrides);
+            if (channels != 1 && channels != 3) {
+                throw new InvalidConfigException("--channels", "must be 1 or 3", channels);
+            }
+            if (classes < 2) {
+                throw new InvalidConfigException("--classes", "must be >= 2", classes);
+            }
+            int size = config.train().inputSize();
+            out.printf("%s on %dx%dx%d input, %d classes%n", config.train().network(), channels, size, size, classes);
+            out.print(io.cnnpipeline.training.NetworkSummary.of(io.cnnpipeline.training.Networks.build(config.train(),
+                    size, size, channels, classes), size, size, channels).render());
+            return 0;
         }
     }
 
