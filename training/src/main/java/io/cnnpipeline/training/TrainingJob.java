@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code config.resolved.conf} — the configuration the run used (as given by the caller);</li>
  *   <li>{@code provenance.json} — seed, dataset manifest hash, versions, start time;</li>
  *   <li>{@code metrics.jsonl} — one {@link EpochMetrics} per line, rewritten atomically after every epoch;</li>
+ *   <li>{@code report.html} and {@code plots/} — loss, accuracy, learning-rate and throughput curves
+ *       ({@link TrainingReport}), rewritten after every epoch;</li>
  *   <li>{@code model.zip} (DL4J {@code ModelSerializer}, with updater state) and {@code model-meta.json};
  *       {@code best-model.zip}, the epoch with the best validation accuracy;</li>
  *   <li>{@code training-stats.html} — dl4j-spark's timeline, when {@code collectTrainingStats} is on;</li>
@@ -205,6 +207,12 @@ public final class TrainingJob {
                 metrics.add(m);
                 LOG.info("train: {}", m.summary(config.epochs()));
                 writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
+                try {
+                    TrainingReport.write(fs, runDir, config.runId() + ": " + config.network() + " on "
+                            + dataset.uri(), metrics, config.collectTrainingStats());
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.warn("train: cannot write the report's plots: {}", e.toString());
+                }
                 if (!finite) {
                     Path good = checkpoints.latestModel();
                     throw new IllegalStateException(String.format(java.util.Locale.ROOT,

@@ -38,7 +38,13 @@ class TrainingJobTest {
         TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
         Path run = runs.resolve("r1");
         assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "model.zip",
-                "model-meta.json", "checkpoints", "best-model.zip"), names(run));
+                "model-meta.json", "checkpoints", "best-model.zip", "report.html", "plots"), names(run));
+        assertEquals(Set.of("loss.png", "accuracy.png", "learning-rate.png", "images-per-second.png"),
+                names(run.resolve("plots")));
+        java.awt.image.BufferedImage plot = javax.imageio.ImageIO.read(run.resolve("plots/accuracy.png").toFile());
+        assertEquals(640, plot.getWidth());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("<img src=\"plots/loss.png\"") && html.contains("<td>3</td>"), html);
         assertEquals("train { epochs = 3 }\n", Files.readString(run.resolve("config.resolved.conf")));
 
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
