@@ -11,6 +11,12 @@
 #   EXECUTOR_MEMORY  (default: 8g)                     DRIVER_MEMORY   (default: 4g)
 #   JAR              the shaded jar (default: pipeline/target/cnn-pipeline-*-spark.jar, built if missing)
 #   EXTRA_SPARK_ARGS more spark-submit arguments, e.g. "--queue ml --conf spark.yarn.maxAppAttempts=1"
+#   GPUS_PER_EXECUTOR  GPUs per executor for Spark's resource scheduling (default: 0 = CPU). Needs the GPU jar
+#                    (./mvnw -Pcuda -DskipTests package; JAR=...). Each executor gets that many GPUs found by
+#                    submit-scripts/gpu-discovery.sh (shipped with --files), each task one GPU
+#                    (spark.task.resource.gpu.amount=1, so an executor runs as many training workers as it has GPUs),
+#                    and GpuExecutorPlugin binds the executor's ND4J CUDA backend to its first GPU. Set
+#                    EXECUTOR_CORES to the CPU cores the minibatch building may use. Unverified on GPUs.
 #
 # Configuration files are shipped with --files; in cluster deploy mode the driver reads them by file name.
 # Parameter-averaging workers default to Spark's default parallelism (NUM_EXECUTORS x EXECUTOR_CORES); set
@@ -52,6 +58,20 @@ while (($#)); do
     *) args+=("$1"); shift ;;
   esac
 done
+gpu_args=()
+gpus="${GPUS_PER_EXECUTOR:-0}"
+if [[ ! "$gpus" =~ ^[0-9]+$ ]]; then
+  echo "error: Cannot use GPUS_PER_EXECUTOR: must be a whole number (got $gpus)" >&2; exit 2
+fi
+if ((gpus > 0)); then
+  files+=("$here/submit-scripts/gpu-discovery.sh")
+  gpu_args=(
+    --conf "spark.executor.resource.gpu.amount=$gpus"
+    --conf spark.task.resource.gpu.amount=1
+    --conf spark.executor.resource.gpu.discoveryScript=./gpu-discovery.sh
+    --conf spark.plugins=io.cnnpipeline.training.GpuExecutorPlugin
+  )
+fi
 files_arg=()
 if ((${#files[@]})); then files_arg=(--files "$(IFS=,; echo "${files[*]}")"); fi
 
@@ -70,6 +90,7 @@ exec "$SPARK_SUBMIT" \
   --conf spark.task.maxFailures=4 \
   --conf spark.driver.defaultJavaOptions=-D$time_source \
   --conf spark.executor.defaultJavaOptions=-D$time_source \
+  "${gpu_args[@]}" \
   "${files_arg[@]}" \
   ${EXTRA_SPARK_ARGS:-} \
   "$JAR" "$stage" "${args[@]}"
