@@ -248,7 +248,8 @@ public final class PipelineConfig {
                 config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"),
                 config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
                 config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
-                config.getInt("train.early-stopping-patience"));
+                config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
+                config.getDouble("train.lars-trust-coefficient"));
     }
 
     /** {@code train.batch-size-schedule}: a list of {epoch, batch-size-per-worker} objects. */

@@ -54,7 +54,7 @@ public final class Networks {
             base.gradientNormalization(gradientNormalization(config.gradientClipping()))
                     .gradientNormalizationThreshold(config.gradientClippingThreshold());
         }
-        if (config.weightDecay() > 0) {
+        if (config.weightDecay() > 0 && !config.lars()) {
             base.l2(config.weightDecay());
         }
         switch (config.network()) {

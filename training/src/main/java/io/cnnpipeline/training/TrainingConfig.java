@@ -50,6 +50,9 @@ import java.util.Set;
  *                            batch size"): epoch → batch size per worker from that epoch on (epochs ≥ 2); the
  *                            linear scaling rule uses {@code batchSizePerWorker}, the size of the first epoch
  * @param earlyStoppingPatience stop after this many epochs without a better validation accuracy; 0 = off
+ * @param lars                layer-wise adaptive rate scaling ({@link LarsListener}); {@code weightDecay} is then
+ *                            LARS's β and not an L2 term of the network
+ * @param larsTrustCoefficient LARS's η, &gt; 0
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -59,7 +62,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
                              int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
-                             int earlyStoppingPatience) implements Serializable {
+                             int earlyStoppingPatience, boolean lars, double larsTrustCoefficient)
+        implements Serializable {
 
     public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
     public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
@@ -107,6 +111,10 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         }
         require(earlyStoppingPatience >= 0, "train.early-stopping-patience", "must be >= 0 (0 = off)",
                 earlyStoppingPatience);
+        require(!lars || larsTrustCoefficient > 0, "train.lars-trust-coefficient", "must be > 0",
+                larsTrustCoefficient);
+        require(!lars || updater.equals("sgd") || updater.equals("nesterov"), "train.lars",
+                "works with the sgd and nesterov updaters (LARS rescales SGD steps)", updater);
         require(checkpointEveryEpochs >= 0, "train.checkpoint-every-epochs", "must be >= 0 (0 = off)",
                 checkpointEveryEpochs);
         require(checkpointEveryMinutes >= 0, "train.checkpoint-every-minutes", "must be >= 0 (0 = off)",

@@ -172,6 +172,10 @@ public final class TrainingJob {
                         config.batchSizeAt(epoch), exportDir.toString(),
                         RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master")));
                 sparkNet.setCollectTrainingStats(config.collectTrainingStats());
+                if (config.lars()) {
+                    ((ParameterAveragingTrainingMaster) sparkNet.getTrainingMaster()).setListeners(List.of(
+                            new LarsListener(config.larsTrustCoefficient(), config.weightDecay())));
+                }
                 int batch = config.batchSizeAt(epoch);
                 JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer,
                         classes, batch, config.seed(), epoch, workers).persist(StorageLevel.MEMORY_ONLY());

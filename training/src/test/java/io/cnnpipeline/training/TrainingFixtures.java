@@ -50,7 +50,7 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(), schedule,
                 referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit(),
                 base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(), base.resume(),
-                base.batchSizeSchedule(), base.earlyStoppingPatience());
+                base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(), base.larsTrustCoefficient());
     }
 
     /** {@code base} resumed (or not), with another epoch count and learning rate. */
@@ -61,7 +61,8 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
                 base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
                 base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                resume, base.batchSizeSchedule(), base.earlyStoppingPatience());
+                resume, base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(),
+                base.larsTrustCoefficient());
     }
 
     /** {@code base} with a batch-size schedule and early stopping. */
@@ -73,7 +74,18 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
                 base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
                 base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                base.resume(), schedule, earlyStoppingPatience);
+                base.resume(), schedule, earlyStoppingPatience, base.lars(), base.larsTrustCoefficient());
+    }
+
+    /** {@code base} with LARS on and a weight decay. */
+    static TrainingConfig withLars(TrainingConfig base, double trustCoefficient, double weightDecay) {
+        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), base.epochs(),
+                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
+                base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), weightDecay,
+                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
+                base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
+                base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
+                base.resume(), base.batchSizeSchedule(), base.earlyStoppingPatience(), true, trustCoefficient);
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
@@ -81,6 +93,6 @@ final class TrainingFixtures {
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he", 1, 0, 2, false, null, 0);
+                1.0, "he", 1, 0, 2, false, null, 0, false, 0.001);
     }
 }
