@@ -36,7 +36,8 @@ public final class PipelineConfig {
     static final String DEFAULTS = "cnn-pipeline/defaults.conf";
     /** Profile of the demo, embedded from {@code conf/fashion-mnist.conf}. */
     public static final String DEMO_PROFILE = "cnn-pipeline/conf/fashion-mnist.conf";
-    private static final String FREE_FORM = "spark.conf";
+    /** Sections whose keys the user chooses (Spark settings; layer names). */
+    private static final List<String> FREE_FORM = List.of("spark.conf", "train.transfer.lr-multipliers");
 
     private final Config config;
     private final IngestConfig preprocess;
@@ -124,7 +125,7 @@ public final class PipelineConfig {
         Set<String> unknown = new TreeSet<>();
         for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
             String key = e.getKey();
-            if (key.startsWith(FREE_FORM + ".")) {
+            if (FREE_FORM.stream().anyMatch(f -> key.startsWith(f + "."))) {
                 continue;
             }
             if (!defaults.hasPathOrNull(key)) {
@@ -249,7 +250,18 @@ public final class PipelineConfig {
                 config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
                 config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
                 config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
-                config.getDouble("train.lars-trust-coefficient"));
+                config.getDouble("train.lars-trust-coefficient"), readTransfer());
+    }
+
+    private io.cnnpipeline.training.TrainingConfig.Transfer readTransfer() {
+        java.util.Map<String, Double> multipliers = new java.util.TreeMap<>();
+        com.typesafe.config.Config m = config.getConfig("train.transfer.lr-multipliers");
+        for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> e : m.root().entrySet()) {
+            multipliers.put(e.getKey(), m.getDouble(com.typesafe.config.ConfigUtil.quoteString(e.getKey())));
+        }
+        return new io.cnnpipeline.training.TrainingConfig.Transfer(config.getString("train.transfer.from"),
+                config.getString("train.transfer.freeze-up-to"), config.getBoolean("train.transfer.replace-output"),
+                multipliers);
     }
 
     /** {@code train.batch-size-schedule}: a list of {epoch, batch-size-per-worker} objects. */

@@ -113,6 +113,8 @@ class PipelineConfigTest {
         "train.batch-size-schedule=[{epoch = 3, batch-size-per-worker = 64}, {epoch = 3, batch-size-per-worker = 128}]|train.batch-size-schedule[1]|listed twice",
         "train.early-stopping-patience=-1|train.early-stopping-patience|must be >= 0",
         "train.lars=true ; train.updater=adam|train.lars|works with the sgd and nesterov updaters",
+        "train.transfer.freeze-up-to=conv2|train.transfer.from|is required by freeze-up-to",
+        "train.transfer.lr-multipliers={fc1 = -1}|train.transfer.lr-multipliers.fc1|must be >= 0",
         "train.lars=true ; train.lars-trust-coefficient=0|train.lars-trust-coefficient|must be > 0",
         "train.resume=true ; train.checkpoint-every-epochs=0|train.resume|needs checkpoints",
         "preprocess.channels=2|preprocess.channels|must be 1 or 3",

@@ -177,6 +177,13 @@ public record LearningRateSchedule(String type, List<Double> milestones, double 
             this.iterations = Math.max(1, iterations);
         }
 
+        /** The same rates times {@code multiplier} (a layer's learning-rate multiplier). */
+        public EpochRates times(double multiplier) {
+            EpochRates r = (EpochRates) clone();
+            r.factor = factor * multiplier;
+            return r;
+        }
+
         /** The fractional epoch of global iteration {@code iteration}. */
         public double epochAt(long iteration) {
             return epochIndex + Math.min(1.0, Math.max(0.0, (double) (iteration - firstIteration) / iterations));

@@ -53,6 +53,7 @@ import java.util.Set;
  * @param lars                layer-wise adaptive rate scaling ({@link LarsListener}); {@code weightDecay} is then
  *                            LARS's β and not an L2 term of the network
  * @param larsTrustCoefficient LARS's η, &gt; 0
+ * @param transfer            start from a trained model ({@link Transfer}); {@link Transfer#NONE} = random init
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -62,8 +63,38 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
                              int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
-                             int earlyStoppingPatience, boolean lars, double larsTrustCoefficient)
-        implements Serializable {
+                             int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
+                             Transfer transfer) implements Serializable {
+
+    /**
+     * Transfer learning ({@code train.transfer.*}): fine-tune a trained network on this dataset.
+     *
+     * @param from           URI of a DL4J MultiLayerNetwork zip (a run's {@code model.zip}, or any DL4J model); ""
+     *                       = none
+     * @param freezeUpTo     name of the last layer to freeze (it and every layer before keep their parameters); ""
+     *                       = freeze nothing
+     * @param replaceOutput  replace the output layer by a new one (Xavier init) for this dataset's classes
+     * @param lrMultipliers  layer name → multiplier of the learning rate (e.g. 0.1 for the top, 0.01 for the
+     *                       middle); unlisted layers use 1
+     */
+    public record Transfer(String from, String freezeUpTo, boolean replaceOutput,
+                           java.util.Map<String, Double> lrMultipliers) implements Serializable {
+        public static final Transfer NONE = new Transfer("", "", true, java.util.Map.of());
+
+        public Transfer {
+            from = from == null ? "" : from;
+            freezeUpTo = freezeUpTo == null ? "" : freezeUpTo;
+            lrMultipliers = lrMultipliers == null ? java.util.Map.of() : java.util.Map.copyOf(lrMultipliers);
+            for (java.util.Map.Entry<String, Double> e : lrMultipliers.entrySet()) {
+                require(e.getValue() >= 0 && Double.isFinite(e.getValue()),
+                        "train.transfer.lr-multipliers." + e.getKey(), "must be >= 0", e.getValue());
+            }
+        }
+
+        public boolean enabled() {
+            return !from.isEmpty();
+        }
+    }
 
     public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
     public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
@@ -115,6 +146,9 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                 larsTrustCoefficient);
         require(!lars || updater.equals("sgd") || updater.equals("nesterov"), "train.lars",
                 "works with the sgd and nesterov updaters (LARS rescales SGD steps)", updater);
+        transfer = transfer == null ? Transfer.NONE : transfer;
+        require(transfer.enabled() || (transfer.freezeUpTo().isEmpty() && transfer.lrMultipliers().isEmpty()),
+                "train.transfer.from", "is required by freeze-up-to and lr-multipliers", transfer.from());
         require(checkpointEveryEpochs >= 0, "train.checkpoint-every-epochs", "must be >= 0 (0 = off)",
                 checkpointEveryEpochs);
         require(checkpointEveryMinutes >= 0, "train.checkpoint-every-minutes", "must be >= 0 (0 = off)",

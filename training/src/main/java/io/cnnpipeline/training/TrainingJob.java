@@ -123,6 +123,8 @@ public final class TrainingJob {
             net = checkpoints.load(resumeFrom);
             LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
                     net.getIterationCount(), checkpoints.latestModel());
+        } else if (config.transfer().enabled()) {
+            net = Transfer.build(config, hadoop, size, channels, classes);
         } else {
             net = new MultiLayerNetwork(Networks.build(config, size, size, channels, classes));
             net.init();
@@ -187,7 +189,7 @@ public final class TrainingJob {
                     LearningRateSchedule.EpochRates rates = new LearningRateSchedule.EpochRates(config.lrSchedule(),
                             baseRate, plateauFactor, config.epochs(), epoch - 1, net.getIterationCount(),
                             iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
-                    sparkNet.getNetwork().setLearningRate(rates);
+                    Transfer.setLearningRates(net, rates, config.transfer().lrMultipliers());
                     rate = rates.valueAt(net.getIterationCount(), epoch - 1);
                 }
                 long t0 = System.nanoTime();

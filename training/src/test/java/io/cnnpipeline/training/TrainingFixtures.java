@@ -50,7 +50,8 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(), schedule,
                 referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit(),
                 base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(), base.resume(),
-                base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(), base.larsTrustCoefficient());
+                base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(), base.larsTrustCoefficient(),
+                base.transfer());
     }
 
     /** {@code base} resumed (or not), with another epoch count and learning rate. */
@@ -62,7 +63,7 @@ final class TrainingFixtures {
                 base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
                 base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
                 resume, base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(),
-                base.larsTrustCoefficient());
+                base.larsTrustCoefficient(), base.transfer());
     }
 
     /** {@code base} with a batch-size schedule and early stopping. */
@@ -74,7 +75,8 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
                 base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
                 base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                base.resume(), schedule, earlyStoppingPatience, base.lars(), base.larsTrustCoefficient());
+                base.resume(), schedule, earlyStoppingPatience, base.lars(), base.larsTrustCoefficient(),
+                base.transfer());
     }
 
     /** {@code base} with LARS on and a weight decay. */
@@ -85,7 +87,8 @@ final class TrainingFixtures {
                 base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
                 base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
                 base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                base.resume(), base.batchSizeSchedule(), base.earlyStoppingPatience(), true, trustCoefficient);
+                base.resume(), base.batchSizeSchedule(), base.earlyStoppingPatience(), true, trustCoefficient,
+                base.transfer());
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
@@ -93,6 +96,6 @@ final class TrainingFixtures {
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he", 1, 0, 2, false, null, 0, false, 0.001);
+                1.0, "he", 1, 0, 2, false, null, 0, false, 0.001, null);
     }
 }
