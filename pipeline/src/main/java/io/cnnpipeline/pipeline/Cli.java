@@ -302,7 +302,7 @@ public final class Cli {
     }
 
     @Command(name = "bench", description = "Benchmarks that print figures (not tests).",
-            subcommands = {Cli.BenchAugment.class, Cli.BenchDecode.class})
+            subcommands = {Cli.BenchAugment.class, Cli.BenchDecode.class, Cli.BenchTrain.class})
     static final class Bench implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -413,6 +413,102 @@ public final class Cli {
                 doc.put("threads", 1);
                 doc.put("results", results);
                 bench.write("bench decode", doc);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "train", description = "Training images/s of one network on the same Fashion-MNIST minibatches: "
+            + "single-JVM DL4J (default threads, 1 thread), dl4j-spark parameter averaging (local[workers], 1 thread "
+            + "per worker) and PyTorch (when python3-torch is installed), each in its own process.")
+    static final class BenchTrain implements Callable<Integer> {
+        @Option(names = "--network", defaultValue = "lenet", description = "lenet or small-cnn; default "
+                + "${DEFAULT-VALUE}.")
+        String network;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Minibatch per worker; default ${DEFAULT-VALUE}.")
+        int batch;
+
+        @Option(names = "--minibatches", defaultValue = "400", description = "Measured minibatches; default "
+                + "${DEFAULT-VALUE}.")
+        int minibatches;
+
+        @Option(names = "--warmup-minibatches", defaultValue = "100", description = "Warm-up minibatches; default "
+                + "${DEFAULT-VALUE}.")
+        int warmup;
+
+        @Option(names = "--workers", defaultValue = "2", description = "Parameter-averaging workers; default "
+                + "${DEFAULT-VALUE}.")
+        int workers;
+
+        @Option(names = "--averaging-frequency", defaultValue = "5", description = "Default ${DEFAULT-VALUE}.")
+        int averaging;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            InvalidConfigException.require(io.cnnpipeline.training.TrainingConfig.NETWORKS.contains(network),
+                    "--network", "must be one of " + io.cnnpipeline.training.TrainingConfig.NETWORKS, network);
+            InvalidConfigException.require(batch >= 1 && minibatches >= 1 && warmup >= 0 && workers >= 1
+                    && averaging >= 1, "--batch", "sizes and counts must be positive", batch);
+            InvalidConfigException.require((long) batch * (minibatches + warmup) <= 60_000, "--minibatches",
+                    "batch x (minibatches + warm-up) must fit Fashion-MNIST's 60,000 training images",
+                    minibatches);
+            java.nio.file.Path idx = Demo.ensureFashionMnist(
+                    PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
+            out.printf("bench train: %s, batch %d, %d minibatches after %d warm-up, %d cores%n", network, batch,
+                    minibatches, warmup, Runtime.getRuntime().availableProcessors());
+            List<TrainBench.Result> results = new ArrayList<>();
+            TrainBench.Result one = TrainBench.runJvm("single", idx, network, batch, warmup, minibatches, 1, averaging,
+                    1);
+            results.add(one);
+            TrainBench.Result dflt = TrainBench.runJvm("single", idx, network, batch, warmup, minibatches, 1,
+                    averaging, 0);
+            results.add(dflt);
+            TrainBench.Result spark = TrainBench.runJvm("spark", idx, network, batch, warmup, minibatches, workers,
+                    averaging, 1);
+            results.add(spark);
+            TrainBench.Result torch = null;
+            TrainBench.Result torchOne = null;
+            if (network.equals("lenet")) {
+                torchOne = TrainBench.runPyTorch(idx, batch, warmup, minibatches, 1);
+                if (torchOne != null) {
+                    results.add(torchOne);
+                    torch = TrainBench.runPyTorch(idx, batch, warmup, minibatches,
+                            Runtime.getRuntime().availableProcessors());
+                    results.add(torch);
+                } else {
+                    out.println("bench train: PyTorch not found (apt-get install python3-torch); skipping it");
+                }
+            }
+            out.printf("%-62s %7s %9s %10s %9s %12s %9s%n", "case", "threads", "images", "images/s", "CPU s",
+                    "images/CPU-s", "peak MB");
+            for (TrainBench.Result r : results) {
+                out.printf("%-62s %7s %9d %10.0f %9.1f %12.0f %9.0f%n", r.name(),
+                        r.threads() == 0 ? "default" : Integer.toString(r.threads()), r.images(),
+                        r.imagesPerSecond(), r.cpuSeconds(), r.imagesPerCpuSecond(), r.peakRssBytes() / 1e6);
+            }
+            java.util.Map<String, Double> ratios = new java.util.LinkedHashMap<>();
+            ratios.put("spark / (workers x single 1-thread)", spark.imagesPerSecond()
+                    / (workers * one.imagesPerSecond()));
+            ratios.put("spark / single default threads", spark.imagesPerSecond() / dflt.imagesPerSecond());
+            if (torchOne != null) {
+                ratios.put("dl4j / pytorch per CPU-second (1 thread)", one.imagesPerCpuSecond()
+                        / torchOne.imagesPerCpuSecond());
+                ratios.put("dl4j / pytorch images/s (default threads)", dflt.imagesPerSecond()
+                        / torch.imagesPerSecond());
+            }
+            ratios.forEach((k, v) -> out.printf("%-50s %6.2f%n", k, v));
+            if (output != null) {
+                java.nio.file.Path parent = output.toAbsolutePath().getParent();
+                if (parent != null) {
+                    java.nio.file.Files.createDirectories(parent);
+                }
+                java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(
+                        TrainBench.report(results, ratios)));
+                out.println("bench train: " + output);
             }
             return 0;
         }

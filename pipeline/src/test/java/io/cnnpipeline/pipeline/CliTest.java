@@ -108,6 +108,26 @@ class CliTest {
     }
 
     @Test
+    void benchTrainMeasuresEachCaseInItsOwnProcess(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("train.json");
+        String[] r = run("bench", "train", "--minibatches", "6", "--warmup-minibatches", "2", "--output",
+                json.toString());
+        assertEquals("0", r[0], r[2]);
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        JsonNode results = doc.get("results");
+        assertTrue(results.size() >= 3, results.toString());
+        assertEquals(1, results.get(0).get("threads").asInt());
+        assertEquals(0, results.get(1).get("threads").asInt(), "ND4J's default threading");
+        assertEquals(2, results.get(2).get("workers").asInt());
+        for (JsonNode c : results) {
+            assertEquals(6 * 32, c.get("images").asLong(), c.toString());
+            assertTrue(c.get("imagesPerSecond").asDouble() > 0 && c.get("peakRssBytes").asLong() > 0, c.toString());
+        }
+        assertTrue(doc.get("ratios").has("spark / (workers x single 1-thread)"), doc.toString());
+        assertEquals("2", run("bench", "train", "--network", "resnet-1001")[0]);
+    }
+
+    @Test
     void benchDecodeReportsThePerStepTimesOfRealPhotos(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("decode.json");
         String[] r = run("bench", "decode", "--seconds", "0.2", "--warmup", "0.05", "--output", json.toString());

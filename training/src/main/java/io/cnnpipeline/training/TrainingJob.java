@@ -359,8 +359,9 @@ public final class TrainingJob {
      * {@code batchSizePerWorker}-example minibatches (the RDD holds DataSets of that size), averaging parameters every
      * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed.
      */
-    static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers, int batchSizePerWorker,
-                                                           String exportDir, long rngSeed) {
+    public static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers,
+                                                                  int batchSizePerWorker,
+                                                                  String exportDir, long rngSeed) {
         if (config.collectTrainingStats() && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
             // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
             // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).

@@ -1,0 +1,222 @@
+package io.cnnpipeline.pipeline;
+
+import io.cnnpipeline.preprocessing.Json;
+import io.cnnpipeline.training.Networks;
+import io.cnnpipeline.training.TrainingConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code bench train}: training throughput of one network on the same real minibatches (Fashion-MNIST, 28×28 grey,
+ * normalized, no augmentation) three ways — a single JVM fitting DL4J directly (with ND4J's default threading and
+ * with one OpenMP thread), dl4j-spark parameter averaging on local Spark with this project's training-master settings
+ * (one OpenMP thread per worker), and, when Debian's {@code python3-torch} is installed, PyTorch on the same network,
+ * data and settings. Each case runs in its own JVM (or Python) process, so that thread settings
+ * ({@code OMP_NUM_THREADS}) take effect and peak resident memory (VmHWM) is the case's own. Figures: images/s over
+ * the measured minibatches after warm-up, CPU seconds of the process, and images per CPU-second.
+ */
+final class TrainBench {
+    /** One measured case. */
+    record Result(String name, String network, int batch, int threads, int workers, long images, double seconds,
+                  double imagesPerSecond, double cpuSeconds, double imagesPerCpuSecond, long peakRssBytes) {
+    }
+
+    private TrainBench() {
+    }
+
+    /** {@code count} minibatches of {@code batch} normalized Fashion-MNIST training images, NCHW float32. */
+    static List<DataSet> minibatches(Path idx, int batch, int count) {
+        FashionMnist.Split split = FashionMnist.read(idx, "train", batch * count);
+        if (split.size() < batch * count) {
+            throw new IllegalArgumentException("Cannot benchmark: Fashion-MNIST has " + split.size()
+                    + " training images, fewer than " + batch * count);
+        }
+        float mean = 0.2860f;
+        float std = 0.3530f;
+        List<DataSet> out = new ArrayList<>();
+        for (int m = 0; m < count; m++) {
+            float[] x = new float[batch * 28 * 28];
+            float[] y = new float[batch * 10];
+            for (int i = 0; i < batch; i++) {
+                byte[] img = split.images()[m * batch + i];
+                for (int p = 0; p < 28 * 28; p++) {
+                    x[i * 784 + p] = ((img[p] & 0xFF) / 255f - mean) / std;
+                }
+                y[i * 10 + split.labels()[m * batch + i]] = 1f;
+            }
+            out.add(new DataSet(Nd4j.create(x, new long[] {batch, 1, 28, 28}, 'c'),
+                    Nd4j.create(y, new long[] {batch, 10}, 'c')));
+        }
+        return out;
+    }
+
+    /**
+     * Child-process entry: {@code TrainBench single|spark <idx dir> <network> <batch> <warmup> <minibatches>
+     * <workers> <averaging>}; prints one {@code RESULT <json>} line.
+     */
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        Path idx = Path.of(args[1]);
+        String network = args[2];
+        int batch = Integer.parseInt(args[3]);
+        int warmup = Integer.parseInt(args[4]);
+        int measured = Integer.parseInt(args[5]);
+        int workers = Integer.parseInt(args[6]);
+        int averaging = Integer.parseInt(args[7]);
+        PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
+                "train.network=" + network, "train.batch-size-per-worker=" + batch,
+                "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
+                "train.updater=nesterov", "train.learning-rate=0.01"));
+        TrainingConfig config = pc.train();
+        List<DataSet> data = minibatches(idx, batch, warmup + measured);
+        MultiLayerNetwork net = new MultiLayerNetwork(Networks.build(config, 28, 28, 1, 10));
+        net.init();
+        String threads = System.getenv().getOrDefault("OMP_NUM_THREADS", "0");
+        Result result;
+        if (mode.equals("single")) {
+            for (int i = 0; i < warmup; i++) {
+                net.fit(data.get(i));
+            }
+            long cpu0 = cpuNanos();
+            long t0 = System.nanoTime();
+            for (int i = warmup; i < warmup + measured; i++) {
+                net.fit(data.get(i));
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = (cpuNanos() - cpu0) / 1e9;
+            long images = (long) measured * batch;
+            result = new Result("dl4j single JVM", network, batch, Integer.parseInt(threads), 1, images, seconds,
+                    images / seconds, cpu, images / cpu, peakRss());
+        } else {
+            SparkSession spark = SparkSession.builder().master("local[" + workers + "]").appName("bench train")
+                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                    .getOrCreate();
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Path export = Files.createTempDirectory("bench-train-export");
+            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net,
+                    io.cnnpipeline.training.TrainingJob.trainingMaster(config, workers, batch, export.toString(), 42));
+            JavaRDD<DataSet> warm = jsc.parallelize(data.subList(0, warmup), workers);
+            sparkNet.fit(warm);
+            JavaRDD<DataSet> rdd = jsc.parallelize(data.subList(warmup, warmup + measured), workers);
+            rdd.cache().count();
+            long cpu0 = cpuNanos();
+            long t0 = System.nanoTime();
+            sparkNet.fit(rdd);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = (cpuNanos() - cpu0) / 1e9;
+            long images = (long) measured * batch;
+            result = new Result("dl4j-spark parameter averaging (local[" + workers + "], averaging every "
+                    + averaging + ")", network, batch, Integer.parseInt(threads), workers, images, seconds,
+                    images / seconds, cpu, images / cpu, peakRss());
+            spark.stop();
+        }
+        System.out.println("RESULT " + new String(Json.toBytes(result), StandardCharsets.UTF_8).replace('\n', ' '));
+        System.exit(0);
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** VmHWM of this process in bytes (Linux), or -1. */
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * Runs one case in a child JVM with this JVM's class path and options.
+     *
+     * @param ompThreads OMP_NUM_THREADS for the child; 0 = unset (ND4J's default)
+     */
+    static Result runJvm(String mode, Path idx, String network, int batch, int warmup, int measured, int workers,
+                         int averaging, int ompThreads) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBench.class.getName(), mode,
+                idx.toString(), network, Integer.toString(batch), Integer.toString(warmup), Integer.toString(measured),
+                Integer.toString(workers), Integer.toString(averaging)));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        if (ompThreads > 0) {
+            pb.environment().put("OMP_NUM_THREADS", Integer.toString(ompThreads));
+        } else {
+            pb.environment().remove("OMP_NUM_THREADS");
+        }
+        return parse(pb.start(), String.join(" ", command.subList(command.size() - 9, command.size())));
+    }
+
+    /** Runs the PyTorch case with Debian's python3, or returns null if torch is not importable. */
+    static Result runPyTorch(Path idx, int batch, int warmup, int measured, int threads)
+            throws IOException, InterruptedException {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python)) {
+            return null;
+        }
+        Process check = new ProcessBuilder(python.toString(), "-c", "import torch").redirectErrorStream(true).start();
+        check.getInputStream().readAllBytes();
+        if (check.waitFor() != 0) {
+            return null;
+        }
+        Path script = Files.createTempFile("bench_train", ".py");
+        try (var in = TrainBench.class.getResourceAsStream("/cnn-pipeline/bench_train.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        try {
+            Process p = new ProcessBuilder(python.toString(), script.toString(), idx.toString(), Integer.toString(batch),
+                    Integer.toString(warmup), Integer.toString(measured), Integer.toString(threads))
+                    .redirectErrorStream(true).start();
+            return parse(p, "bench_train.py");
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private static Result parse(Process p, String what) throws IOException, InterruptedException {
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                return Json.MAPPER.readValue(line.substring(7), Result.class);
+            }
+        }
+        String tail = output.length() > 2000 ? output.substring(output.length() - 2000) : output;
+        throw new UncheckedIOException(new IOException("bench train case " + what + " failed (exit " + code + "): "
+                + tail));
+    }
+
+    /** The JSON document of a run. */
+    static Map<String, Object> report(List<Result> results, Map<String, Double> ratios) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("benchmark", "train-throughput");
+        doc.put("gitCommit", io.cnnpipeline.preprocessing.BuildInfo.gitCommit());
+        doc.put("cores", Runtime.getRuntime().availableProcessors());
+        doc.put("results", results);
+        doc.put("ratios", ratios);
+        return doc;
+    }
+}
