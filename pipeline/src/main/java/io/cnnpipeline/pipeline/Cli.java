@@ -501,15 +501,7 @@ public final class Cli {
                         / torch.imagesPerSecond());
             }
             ratios.forEach((k, v) -> out.printf("%-50s %6.2f%n", k, v));
-            if (output != null) {
-                java.nio.file.Path parent = output.toAbsolutePath().getParent();
-                if (parent != null) {
-                    java.nio.file.Files.createDirectories(parent);
-                }
-                java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(
-                        TrainBench.report(results, ratios)));
-                out.println("bench train: " + output);
-            }
+            writeJson("bench train", output, TrainBench.report(results, ratios));
             return 0;
         }
     }
@@ -535,16 +527,21 @@ public final class Cli {
 
         /** Writes {@code doc} as JSON to {@code --output}, if given. */
         void write(String command, Object doc) throws java.io.IOException {
-            if (output == null) {
-                return;
-            }
-            java.nio.file.Path parent = output.toAbsolutePath().getParent();
-            if (parent != null) {
-                java.nio.file.Files.createDirectories(parent);
-            }
-            java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(doc));
-            out.println(command + ": " + output);
+            writeJson(command, output, doc);
         }
+    }
+
+    /** Writes a bench's figures as JSON to {@code output} (creating its directory), if it is not null. */
+    static void writeJson(String command, java.nio.file.Path output, Object doc) throws java.io.IOException {
+        if (output == null) {
+            return;
+        }
+        java.nio.file.Path parent = output.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(doc));
+        out.println(command + ": " + output);
     }
 
     static void print(IngestResult r) {
