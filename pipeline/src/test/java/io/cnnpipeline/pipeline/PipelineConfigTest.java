@@ -105,7 +105,7 @@ class PipelineConfigTest {
         "train.reference-batch-size=-256|train.reference-batch-size|must be >= 0",
         "train.gradient-clipping=global|train.gradient-clipping|must be one of",
         "train.gradient-clipping-threshold=0|train.gradient-clipping-threshold|must be > 0",
-        "train.weight-init=orthogonal|train.weight-init|must be one of",
+        "train.weight-init=glorot|train.weight-init|must be one of",
         "train.checkpoint-every-epochs=-1|train.checkpoint-every-epochs|must be >= 0",
         "train.keep-checkpoints=0|train.keep-checkpoints|must be >= 1",
         "train.batch-size-schedule=[{epoch = 1, batch-size-per-worker = 64}]|train.batch-size-schedule|epochs must be >= 2",

@@ -103,14 +103,16 @@ public final class Networks {
         return new BatchNormalization.Builder().name(name).activation(Activation.RELU).build();
     }
 
-    static WeightInit weightInit(String name) {
+    static org.deeplearning4j.nn.weights.IWeightInit weightInit(String name) {
         switch (name) {
             case "xavier":
-                return WeightInit.XAVIER;
+                return WeightInit.XAVIER.getWeightInitFunction();
             case "lecun":
-                return WeightInit.LECUN_NORMAL;
+                return WeightInit.LECUN_NORMAL.getWeightInitFunction();
+            case "orthogonal":
+                return new OrthogonalInit(Math.sqrt(2));    // gain for ReLU layers
             default:
-                return WeightInit.RELU;
+                return WeightInit.RELU.getWeightInitFunction();
         }
     }
 

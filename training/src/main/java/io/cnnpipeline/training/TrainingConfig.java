@@ -40,7 +40,8 @@ import java.util.Set;
  *                            (clip each value to ±threshold); DL4J has no global-norm clipping
  * @param gradientClippingThreshold threshold of the clipping, &gt; 0
  * @param weightInit          hidden layers' initialization: {@code he} (He et al. 2015, for ReLU), {@code xavier}
- *                            (Glorot and Bengio 2010) or {@code lecun}; output layers use Xavier
+ *                            (Glorot and Bengio 2010), {@code lecun} or {@code orthogonal} ({@link OrthogonalInit},
+ *                            gain √2); output layers use Xavier
  * @param checkpointEveryEpochs write a checkpoint every this many epochs (and after the last); 0 = not by epochs
  * @param checkpointEveryMinutes also write one at the first epoch end at least this many minutes after the previous;
  *                            0 = not by time
@@ -100,7 +101,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
     public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
             "adamax", "nadam", "amsgrad");
     public static final Set<String> CLIPPING = Set.of("none", "l2-per-layer", "l2-per-param-type", "element-wise");
-    public static final Set<String> WEIGHT_INITS = Set.of("he", "xavier", "lecun");
+    public static final Set<String> WEIGHT_INITS = Set.of("he", "xavier", "lecun", "orthogonal");
     public static final Set<String> APPROACHES = Set.of("direct", "export");
 
     public TrainingConfig {
