@@ -68,12 +68,7 @@ final class Manifests {
      */
     static Dataset<Row> read(SparkSession spark, String split, String uri, String manifestRoot) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        FileSystem fs = HadoopFiles.fs(uri, hadoop);
-        Path manifest = fs.makeQualified(new Path(uri));
-        if (!HadoopFiles.exists(fs, manifest)) {
-            throw new IllegalStateException("Cannot read preprocess.manifests." + split + ": " + manifest
-                    + " does not exist");
-        }
+        Path manifest = existing(uri, "preprocess.manifests." + split, hadoop);
         String name = manifest.getName().toLowerCase(Locale.ROOT);
         boolean csv = name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".txt");
         Dataset<Row> df = csv
@@ -96,6 +91,20 @@ final class Manifests {
                 .map(r -> row(split, base, r.isNullAt(0) ? "" : r.getString(0).trim(),
                         r.isNullAt(1) ? "" : r.getString(1).trim()));
         return spark.createDataFrame(rows, ROWS);
+    }
+
+    /**
+     * The qualified path of the file that configuration key {@code key} names.
+     *
+     * @throws IllegalStateException if it does not exist
+     */
+    private static Path existing(String uri, String key, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(uri, hadoop);
+        Path path = fs.makeQualified(new Path(uri));
+        if (!HadoopFiles.exists(fs, path)) {
+            throw new IllegalStateException("Cannot read " + key + ": " + path + " does not exist");
+        }
+        return path;
     }
 
     /** A manifest row ({@link #ROWS}) for {@code path} (relative to {@code base}, or absolute) with its label. */
@@ -125,12 +134,7 @@ final class Manifests {
     static Dataset<Row> readLabelFile(SparkSession spark, String split, String uri, String folder,
                                       List<String> classes) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        FileSystem fs = HadoopFiles.fs(uri, hadoop);
-        Path labels = fs.makeQualified(new Path(uri));
-        if (!HadoopFiles.exists(fs, labels)) {
-            throw new IllegalStateException("Cannot read preprocess.label-files." + split + ": " + labels
-                    + " does not exist");
-        }
+        Path labels = existing(uri, "preprocess.label-files." + split, hadoop);
         String base = HadoopFiles.fs(folder, hadoop).makeQualified(new Path(folder)).toString();
         List<String> names = classes == null ? null : List.copyOf(classes);
         JavaRDD<Row> rows = spark.read().textFile(labels.toString()).javaRDD()

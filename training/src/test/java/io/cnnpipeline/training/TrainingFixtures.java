@@ -42,53 +42,51 @@ final class TrainingFixtures {
         return config(runsDir, runId, updater, lr, epochs, workers, batch, averaging, approach, augmentation, false);
     }
 
+    /**
+     * {@code base} with the named record components replaced (one copy mechanism instead of a constructor call per
+     * variant: TrainingConfig is a record with many components).
+     */
+    static TrainingConfig with(TrainingConfig base, Map<String, Object> changes) {
+        java.lang.reflect.RecordComponent[] components = TrainingConfig.class.getRecordComponents();
+        Object[] args = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        java.util.Set<String> unknown = new java.util.HashSet<>(changes.keySet());
+        try {
+            for (int i = 0; i < components.length; i++) {
+                String name = components[i].getName();
+                types[i] = components[i].getType();
+                args[i] = unknown.remove(name) ? changes.get(name) : components[i].getAccessor().invoke(base);
+            }
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("not TrainingConfig components: " + unknown);
+            }
+            return TrainingConfig.class.getDeclaredConstructor(types).newInstance(args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw (RuntimeException) e.getCause();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code base} with another learning-rate schedule and reference batch size. */
     static TrainingConfig withSchedule(TrainingConfig base, LearningRateSchedule schedule, int referenceBatch) {
-        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), base.epochs(),
-                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
-                base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), base.weightDecay(),
-                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(), schedule,
-                referenceBatch, base.gradientClipping(), base.gradientClippingThreshold(), base.weightInit(),
-                base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(), base.resume(),
-                base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(), base.larsTrustCoefficient(),
-                base.transfer());
+        return with(base, Map.of("lrSchedule", schedule, "referenceBatchSize", referenceBatch));
     }
 
     /** {@code base} resumed (or not), with another epoch count and learning rate. */
     static TrainingConfig resumed(TrainingConfig base, boolean resume, int epochs, double learningRate) {
-        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), epochs,
-                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
-                base.rddTrainingApproach(), base.updater(), learningRate, base.momentum(), base.weightDecay(),
-                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
-                base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
-                base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                resume, base.batchSizeSchedule(), base.earlyStoppingPatience(), base.lars(),
-                base.larsTrustCoefficient(), base.transfer());
+        return with(base, Map.of("resume", resume, "epochs", epochs, "learningRate", learningRate));
     }
 
     /** {@code base} with a batch-size schedule and early stopping. */
     static TrainingConfig withBatchSchedule(TrainingConfig base, java.util.SortedMap<Integer, Integer> schedule,
                                             int earlyStoppingPatience) {
-        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), base.epochs(),
-                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
-                base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), base.weightDecay(),
-                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
-                base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
-                base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                base.resume(), schedule, earlyStoppingPatience, base.lars(), base.larsTrustCoefficient(),
-                base.transfer());
+        return with(base, Map.of("batchSizeSchedule", schedule, "earlyStoppingPatience", earlyStoppingPatience));
     }
 
     /** {@code base} with LARS on and a weight decay. */
     static TrainingConfig withLars(TrainingConfig base, double trustCoefficient, double weightDecay) {
-        return new TrainingConfig(base.dataset(), base.runsDir(), base.runId(), base.network(), base.epochs(),
-                base.workers(), base.batchSizePerWorker(), base.averagingFrequency(), base.prefetchBatches(),
-                base.rddTrainingApproach(), base.updater(), base.learningRate(), base.momentum(), weightDecay,
-                base.augmentation(), base.trainAccuracySample(), base.collectTrainingStats(), base.seed(),
-                base.lrSchedule(), base.referenceBatchSize(), base.gradientClipping(), base.gradientClippingThreshold(),
-                base.weightInit(), base.checkpointEveryEpochs(), base.checkpointEveryMinutes(), base.keepCheckpoints(),
-                base.resume(), base.batchSizeSchedule(), base.earlyStoppingPatience(), true, trustCoefficient,
-                base.transfer());
+        return with(base, Map.of("lars", true, "larsTrustCoefficient", trustCoefficient, "weightDecay", weightDecay));
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
