@@ -153,6 +153,7 @@ public final class EvaluationJob {
             if (!rows.hasNext()) {
                 return List.of(counts).iterator();
             }
+            enableLayerHelpers();
             MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(model.value()),
                     false);
             int views = plan.viewsPerImage();
@@ -206,6 +207,17 @@ public final class EvaluationJob {
                 }
                 counts.images++;
             }
+        }
+    }
+
+    /**
+     * Turns on DL4J's oneDNN/cuDNN layer helpers for the networks this JVM restores, unless the user set DL4J's switch
+     * explicitly: DL4J 1.0.0-M2 ships with them off (see the training module's {@code LayerHelpers}, which also
+     * explains the {@code org.nd4j.nativeblas.Nd4jCpu} binding the CPU helpers need; the pipeline jar carries it).
+     */
+    static void enableLayerHelpers() {
+        if (System.getProperty("org.eclipse.deeplearning4j.helpers.disable") == null) {
+            System.setProperty("org.eclipse.deeplearning4j.helpers.disable", "false");
         }
     }
 }

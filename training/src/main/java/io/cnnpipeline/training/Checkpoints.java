@@ -111,6 +111,7 @@ public final class Checkpoints {
     public MultiLayerNetwork load(State state) {
         Path model = new Path(dir, state.model());
         try {
+            LayerHelpers.enable();
             return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(HadoopFiles.read(fs, model)),
                     true);
         } catch (IOException | RuntimeException e) {

@@ -46,6 +46,7 @@ public final class Networks {
      */
     public static MultiLayerConfiguration build(TrainingConfig config, int height, int width, int channels,
                                                 int classes) {
+        LayerHelpers.enable();
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .updater(updater(config))

@@ -378,6 +378,7 @@ public final class TrainingJob {
                 .repartionData(org.deeplearning4j.spark.api.Repartition.Never)
                 .rngSeed(rngSeed)
                 .collectTrainingStats(config.collectTrainingStats())
+                .trainingHooks(LayerHelpers.EXECUTOR_HOOK)
                 .build();
     }
 

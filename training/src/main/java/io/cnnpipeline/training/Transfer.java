@@ -46,6 +46,7 @@ final class Transfer {
         MultiLayerNetwork pretrained;
         try {
             FileSystem fs = HadoopFiles.fs(t.from(), hadoop);
+            LayerHelpers.enable();
             pretrained = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(
                     HadoopFiles.read(fs, fs.makeQualified(new Path(t.from())))), false);
         } catch (Exception e) {

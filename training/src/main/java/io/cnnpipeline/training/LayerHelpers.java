@@ -1,0 +1,67 @@
+package io.cnnpipeline.training;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Turns on DL4J's platform layer helpers — oneDNN on the CPU backend, cuDNN on the CUDA backend — for the networks
+ * this JVM builds from now on.
+ *
+ * <p>DL4J 1.0.0-M2 ships with them off: a layer asks {@code HelperUtils.createHelper} for a helper only when the system
+ * property {@value #DISABLE_PROPERTY} is {@code false}, and its default is {@code true}. Without a helper, convolution,
+ * subsampling and batch normalization run DL4J's Java-side path (im2col into a permuted column buffer, then gemm), which
+ * on LeNet spends ~65% of training time in im2col. A CPU helper additionally needs {@code org.nd4j.nativeblas.Nd4jCpu}
+ * (in this module) to answer DL4J's oneDNN check, which looks for a binding ND4J M2 moved.
+ *
+ * <p>The property is read when each layer is constructed, so it must be set in every JVM before networks are built:
+ * {@link Networks#build} and model restores do it on the driver; on executors, dl4j-spark builds each averaging round's
+ * network itself, and the training master carries {@link #EXECUTOR_HOOK}, which does it when the executor deserializes
+ * the worker — before the worker builds its network. A user who sets the property to {@code true} explicitly (for
+ * example {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}, to compare paths) keeps that choice.
+ */
+public final class LayerHelpers {
+    /** DL4J's switch ({@code DL4JSystemProperties.DISABLE_HELPER_PROPERTY}). */
+    public static final String DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    /** A dl4j-spark training hook that enables the helpers on the executor that deserializes it; otherwise a no-op. */
+    public static final TrainingHook EXECUTOR_HOOK = new ExecutorHook();
+
+    private LayerHelpers() {
+    }
+
+    /** Enables the helpers in this JVM unless {@value #DISABLE_PROPERTY} was set explicitly. Idempotent. */
+    public static void enable() {
+        if (System.getProperty(DISABLE_PROPERTY) == null) {
+            System.setProperty(DISABLE_PROPERTY, "false");
+        }
+    }
+
+    private static final class ExecutorHook implements TrainingHook {
+        private static final long serialVersionUID = 1L;
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            enable();
+        }
+
+        @Override
+        public void preUpdate(DataSet minibatch, Model model) {
+        }
+
+        @Override
+        public void postUpdate(DataSet minibatch, Model model) {
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet minibatch, Model model) {
+        }
+
+        @Override
+        public void postUpdate(MultiDataSet minibatch, Model model) {
+        }
+    }
+}
