@@ -110,10 +110,13 @@ final class TrainBench {
             Path export = Files.createTempDirectory("bench-train-export");
             SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net,
                     io.cnnpipeline.training.TrainingJob.trainingMaster(config, workers, batch, export.toString(), 42));
-            JavaRDD<DataSet> warm = jsc.parallelize(data.subList(0, warmup), workers);
+            // As in a training job, the minibatches are cached on the executors and the RDD's partitions are small:
+            // jsc.parallelize(data) would put every partition's minibatches into each task (5 MB per task here, sent
+            // again for every averaging round).
+            org.apache.spark.broadcast.Broadcast<List<DataSet>> all = jsc.broadcast(data);
+            JavaRDD<DataSet> warm = cachedMinibatches(jsc, all, 0, warmup, workers);
             sparkNet.fit(warm);
-            JavaRDD<DataSet> rdd = jsc.parallelize(data.subList(warmup, warmup + measured), workers);
-            rdd.cache().count();
+            JavaRDD<DataSet> rdd = cachedMinibatches(jsc, all, warmup, warmup + measured, workers);
             long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
             sparkNet.fit(rdd);
@@ -127,6 +130,20 @@ final class TrainBench {
         }
         System.out.println("RESULT " + new String(Json.toBytes(result), StandardCharsets.UTF_8).replace('\n', ' '));
         System.exit(0);
+    }
+
+    /** Minibatches {@code from..to} of a broadcast list as an RDD persisted in memory, computed once. */
+    private static JavaRDD<DataSet> cachedMinibatches(JavaSparkContext jsc,
+                                                      org.apache.spark.broadcast.Broadcast<List<DataSet>> all,
+                                                      int from, int to, int partitions) {
+        List<Integer> indices = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            indices.add(i);
+        }
+        JavaRDD<DataSet> rdd = jsc.parallelize(indices, partitions).map(i -> all.value().get(i))
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
+        rdd.count();
+        return rdd;
     }
 
     private static long cpuNanos() {
