@@ -154,8 +154,7 @@ public final class EvaluationJob {
                 return List.of(counts).iterator();
             }
             enableLayerHelpers();
-            MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(model.value()),
-                    false);
+            java.util.function.UnaryOperator<INDArray> net = restore(model.value());
             int views = plan.viewsPerImage();
             int imagesPerBatch = Math.max(1, batchSize / views);
             List<ShardRecord> chunk = new ArrayList<>(imagesPerBatch);
@@ -169,7 +168,8 @@ public final class EvaluationJob {
             return List.of(counts).iterator();
         }
 
-        private void evaluate(MultiLayerNetwork net, List<ShardRecord> chunk, EvaluationCounts counts) {
+        private void evaluate(java.util.function.UnaryOperator<INDArray> net, List<ShardRecord> chunk,
+                              EvaluationCounts counts) {
             int c = normalizer.channels();
             int size = plan.cropSize();
             int chw = c * size * size;
@@ -190,7 +190,7 @@ public final class EvaluationJob {
                 }
             }
             INDArray input = Nd4j.create(features, new long[] {total, c, size, size}, 'c');
-            float[] probs = net.output(input, false).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+            float[] probs = net.apply(input).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
                     .dup('c').data().asFloat();
             for (int i = 0; i < chunk.size(); i++) {
                 int[] index = views.get(i).index();
@@ -215,6 +215,35 @@ public final class EvaluationJob {
      * explicitly: DL4J 1.0.0-M2 ships with them off (see the training module's {@code LayerHelpers}, which also
      * explains the {@code org.nd4j.nativeblas.Nd4jCpu} binding the CPU helpers need; the pipeline jar carries it).
      */
+    /**
+     * The inference function (NCHW float32 batch → class probabilities) of a DL4J ModelSerializer zip holding a
+     * MultiLayerNetwork or a ComputationGraph with one input and one output (a graph configuration has
+     * {@code vertices}).
+     *
+     * @throws IOException if the bytes are not a DL4J model zip
+     */
+    static java.util.function.UnaryOperator<INDArray> restore(byte[] zip) throws IOException {
+        enableLayerHelpers();
+        Boolean graph = null;
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                if (e.getName().equals("configuration.json")) {
+                    graph = io.cnnpipeline.preprocessing.Json.MAPPER.readTree(in.readAllBytes()).has("vertices");
+                }
+            }
+        }
+        if (graph == null) {
+            throw new IOException("not a DL4J model zip: it has no configuration.json");
+        }
+        if (graph) {
+            org.deeplearning4j.nn.graph.ComputationGraph g = ModelSerializer.restoreComputationGraph(
+                    new ByteArrayInputStream(zip), false);
+            return x -> g.outputSingle(false, x);
+        }
+        MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
+        return x -> net.output(x, false);
+    }
+
     static void enableLayerHelpers() {
         if (System.getProperty("org.eclipse.deeplearning4j.helpers.disable") == null) {
             System.setProperty("org.eclipse.deeplearning4j.helpers.disable", "false");

@@ -2,7 +2,6 @@ package io.cnnpipeline.training;
 
 import io.cnnpipeline.preprocessing.HadoopFiles;
 import io.cnnpipeline.preprocessing.Json;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -11,8 +10,6 @@ import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * Training checkpoints in a run directory, on any Hadoop filesystem: {@code checkpoints/epoch-<N>.zip} (the network
@@ -60,9 +57,9 @@ public final class Checkpoints {
      *
      * @throws UncheckedIOException on filesystem errors
      */
-    public Path write(MultiLayerNetwork net, State state) {
+    public Path write(TrainableNetwork net, State state) {
         Path model = new Path(dir, state.model());
-        HadoopFiles.writeAtomically(fs, model, TrainingJob.modelBytes(net));
+        HadoopFiles.writeAtomically(fs, model, net.bytes());
         HadoopFiles.writeAtomically(fs, new Path(dir, LATEST), Json.toBytes(state));
         List<Path> zips = new ArrayList<>();
         try {
@@ -108,12 +105,10 @@ public final class Checkpoints {
      *
      * @throws IllegalStateException if it cannot be read
      */
-    public MultiLayerNetwork load(State state) {
+    public TrainableNetwork load(State state) {
         Path model = new Path(dir, state.model());
         try {
-            LayerHelpers.enable();
-            return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(HadoopFiles.read(fs, model)),
-                    true);
+            return TrainableNetwork.restore(HadoopFiles.read(fs, model), true);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("Cannot resume from checkpoint " + model + ": " + e.getMessage(), e);
         }

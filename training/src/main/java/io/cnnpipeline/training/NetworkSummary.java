@@ -53,6 +53,50 @@ public final class NetworkSummary {
         return new NetworkSummary(rows);
     }
 
+    /**
+     * Summarizes a graph configuration for a convolutional input: its layers in topological order (vertices without
+     * parameters, such as additions and concatenations, are listed with zero parameters and FLOPs).
+     */
+    public static NetworkSummary of(org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf, int height,
+                                    int width, int channels) {
+        org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(
+                conf.clone());
+        graph.init();
+        java.util.Map<String, InputType> types = conf.getLayerActivationTypes(
+                InputType.convolutional(height, width, channels));
+        List<Row> rows = new ArrayList<>();
+        int index = 0;
+        for (int v : graph.topologicalSortOrder()) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex vertex = graph.getVertices()[v];
+            if (vertex.isInputVertex()) {
+                continue;
+            }
+            String name = vertex.getVertexName();
+            InputType out = types.get(name);
+            List<String> inputs = conf.getVertexInputs().get(name);
+            InputType in = inputs == null || inputs.isEmpty() ? null : types.get(inputs.get(0));
+            if (in == null && inputs != null && !inputs.isEmpty() && conf.getNetworkInputs().contains(inputs.get(0))) {
+                in = InputType.convolutional(height, width, channels);
+            }
+            if (vertex.hasLayer()) {
+                Layer layer = vertex.getLayer().conf().getLayer();
+                rows.add(new Row(index++, name, layer.getClass().getSimpleName(), shape(out), vertex.getLayer()
+                        .numParams(), in == null ? 0 : flops(layer, in, out)));
+            } else {
+                rows.add(new Row(index++, name, conf.getVertices().get(name).getClass().getSimpleName(), shape(out),
+                        0, 0));
+            }
+        }
+        return new NetworkSummary(rows);
+    }
+
+    /** Summarizes the configured network, sequential or graph, for the given input. */
+    public static NetworkSummary of(TrainingConfig config, int height, int width, int channels, int classes) {
+        return Networks.isGraph(config.network())
+                ? of(Networks.buildGraph(config, height, width, channels, classes), height, width, channels)
+                : of(Networks.build(config, height, width, channels, classes), height, width, channels);
+    }
+
     public List<Row> rows() {
         return rows;
     }
@@ -68,10 +112,10 @@ public final class NetworkSummary {
     /** The summary as a fixed-width text table. */
     public String render() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-4s %-12s %-20s %-16s %12s %12s%n", "#", "name", "type", "output (CxHxW)",
+        b.append(String.format(Locale.ROOT, "%-4s %-20s %-20s %-16s %12s %12s%n", "#", "name", "type", "output (CxHxW)",
                 "parameters", "MFLOPs"));
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "%-4d %-12s %-20s %-16s %,12d %12.2f%n", r.index(), r.name(),
+            b.append(String.format(Locale.ROOT, "%-4d %-20s %-20s %-16s %,12d %12.2f%n", r.index(), r.name(),
                     r.type(), r.outputShape(), r.parameters(), r.flops() / 1e6));
         }
         b.append(String.format(Locale.ROOT, "total: %,d parameters (%.2f MB as float32), %.2f MFLOPs per image "

@@ -47,17 +47,7 @@ public final class Networks {
     public static MultiLayerConfiguration build(TrainingConfig config, int height, int width, int channels,
                                                 int classes) {
         LayerHelpers.enable();
-        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
-                .seed(config.seed())
-                .updater(updater(config))
-                .weightInit(weightInit(config.weightInit()));
-        if (!config.gradientClipping().equals("none")) {
-            base.gradientNormalization(gradientNormalization(config.gradientClipping()))
-                    .gradientNormalizationThreshold(config.gradientClippingThreshold());
-        }
-        if (config.weightDecay() > 0 && !config.lars()) {
-            base.l2(config.weightDecay());
-        }
+        NeuralNetConfiguration.Builder base = base(config);
         switch (config.network()) {
             case "lenet":
                 return base.list()
@@ -90,9 +80,147 @@ public final class Networks {
                                 .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
                         .setInputType(InputType.convolutional(height, width, channels))
                         .build();
+            case "alexnet":
+                return alexnet(base, height, width, channels, classes);
+            case "vgg11":
+                return vgg(base, new int[][] {{64}, {128}, {256, 256}, {512, 512}, {512, 512}}, height, width, channels,
+                        classes);
+            case "vgg16":
+                return vgg(base, new int[][] {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512},
+                        {512, 512, 512}}, height, width, channels, classes);
             default:
+                if (GraphNetworks.isGraph(config.network())) {
+                    throw new IllegalArgumentException("Cannot build " + config.network() + " as a sequential network: "
+                            + "it is a ComputationGraph (use Networks.create)");
+                }
                 throw new IllegalArgumentException("Cannot build network: unknown name " + config.network());
         }
+    }
+
+    /** The settings every network shares: seed, updater, weight init, gradient clipping, L2 weight decay. */
+    private static NeuralNetConfiguration.Builder base(TrainingConfig config) {
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
+                .seed(config.seed())
+                .updater(updater(config))
+                .weightInit(weightInit(config.weightInit()));
+        if (!config.gradientClipping().equals("none")) {
+            base.gradientNormalization(gradientNormalization(config.gradientClipping()))
+                    .gradientNormalizationThreshold(config.gradientClippingThreshold());
+        }
+        if (config.weightDecay() > 0 && !config.lars()) {
+            base.l2(config.weightDecay());
+        }
+        return base;
+    }
+
+    /** Whether a network name is one of the {@code ComputationGraph}s of {@link GraphNetworks}. */
+    public static boolean isGraph(String network) {
+        return GraphNetworks.isGraph(network);
+    }
+
+    /**
+     * Builds the graph configuration of a branched network ({@link GraphNetworks}: resnet20, resnet18, resnet34,
+     * resnet50, inception-small) with the same updater, init, clipping and weight decay as {@link #build}.
+     *
+     * @throws IllegalArgumentException for a name that is not a graph network
+     */
+    public static org.deeplearning4j.nn.conf.ComputationGraphConfiguration buildGraph(TrainingConfig config,
+                                                                                      int height, int width,
+                                                                                      int channels, int classes) {
+        LayerHelpers.enable();
+        if (!isGraph(config.network())) {
+            throw new IllegalArgumentException("Cannot build " + config.network() + " as a ComputationGraph");
+        }
+        return GraphNetworks.build(base(config), config.network(), height, width, channels, classes);
+    }
+
+    /**
+     * A new, initialized network of the configured name: a {@code MultiLayerNetwork} for the sequential networks, a
+     * {@code ComputationGraph} for the branched ones.
+     */
+    public static org.deeplearning4j.nn.api.Model create(TrainingConfig config, int height, int width, int channels,
+                                                         int classes) {
+        if (isGraph(config.network())) {
+            org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(
+                    buildGraph(config, height, width, channels, classes));
+            graph.init();
+            return graph;
+        }
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net =
+                new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(build(config, height, width, channels, classes));
+        net.init();
+        return net;
+    }
+
+    /**
+     * AlexNet-style (Krizhevsky et al. 2012, single tower): five convolutions, three max poolings, two dropout-0.5
+     * dense layers. From {@value GraphNetworks#IMAGENET_STEM_MIN_SIZE} pixels up the ImageNet layout (11×11/4 × 96,
+     * local response normalization, 4096-unit dense layers); below it a small-input variant (5×5/1 × 64 first
+     * convolution, 1024-unit dense layers).
+     */
+    private static MultiLayerConfiguration alexnet(NeuralNetConfiguration.Builder base, int height, int width,
+                                                   int channels, int classes) {
+        boolean imagenet = Math.min(height, width) >= GraphNetworks.IMAGENET_STEM_MIN_SIZE;
+        int dense = imagenet ? 4096 : 1024;
+        NeuralNetConfiguration.ListBuilder l = base.convolutionMode(ConvolutionMode.Same).list();
+        l.layer(new ConvolutionLayer.Builder(imagenet ? 11 : 5, imagenet ? 11 : 5).name("conv1")
+                .nOut(imagenet ? 96 : 64).stride(imagenet ? 4 : 1, imagenet ? 4 : 1).activation(Activation.RELU)
+                .build());
+        if (imagenet) {
+            l.layer(new org.deeplearning4j.nn.conf.layers.LocalResponseNormalization.Builder().name("norm1").build());
+        }
+        l.layer(maxPool("pool1", 3, 2));
+        l.layer(new ConvolutionLayer.Builder(5, 5).name("conv2").nOut(imagenet ? 256 : 192)
+                .activation(Activation.RELU).build());
+        if (imagenet) {
+            l.layer(new org.deeplearning4j.nn.conf.layers.LocalResponseNormalization.Builder().name("norm2").build());
+        }
+        l.layer(maxPool("pool2", 3, 2));
+        l.layer(new ConvolutionLayer.Builder(3, 3).name("conv3").nOut(384).activation(Activation.RELU).build());
+        l.layer(new ConvolutionLayer.Builder(3, 3).name("conv4").nOut(imagenet ? 384 : 256)
+                .activation(Activation.RELU).build());
+        l.layer(new ConvolutionLayer.Builder(3, 3).name("conv5").nOut(256).activation(Activation.RELU).build());
+        l.layer(maxPool("pool5", 3, 2));
+        l.layer(new DenseLayer.Builder().name("fc6").nOut(dense).activation(Activation.RELU).dropOut(0.5).build());
+        l.layer(new DenseLayer.Builder().name("fc7").nOut(dense).activation(Activation.RELU).dropOut(0.5).build());
+        l.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(classes)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
+        return l.setInputType(InputType.convolutional(height, width, channels)).build();
+    }
+
+    /**
+     * VGG-style (Simonyan &amp; Zisserman 2014, configurations A and D, with batch normalization): stages of 3×3
+     * convolutions, each stage followed by a 2×2 max pooling while the feature map is at least 4 pixels (small inputs
+     * skip the last poolings), then two dropout-0.5 dense layers (4096 units from
+     * {@value GraphNetworks#IMAGENET_STEM_MIN_SIZE} pixels up, else 512).
+     */
+    private static MultiLayerConfiguration vgg(NeuralNetConfiguration.Builder base, int[][] stages, int height,
+                                               int width, int channels, int classes) {
+        boolean imagenet = Math.min(height, width) >= GraphNetworks.IMAGENET_STEM_MIN_SIZE;
+        int dense = imagenet ? 4096 : 512;
+        NeuralNetConfiguration.ListBuilder l = base.convolutionMode(ConvolutionMode.Same).list();
+        int side = Math.min(height, width);
+        for (int s = 0; s < stages.length; s++) {
+            for (int c = 0; c < stages[s].length; c++) {
+                String name = "conv" + (s + 1) + "_" + (c + 1);
+                l.layer(conv(name, stages[s][c]));
+                l.layer(bn("bn" + (s + 1) + "_" + (c + 1)));
+            }
+            if (side >= 4) {
+                l.layer(maxPool("pool" + (s + 1), 2, 2));
+                side /= 2;
+            }
+        }
+        l.layer(new DenseLayer.Builder().name("fc1").nOut(dense).activation(Activation.RELU).dropOut(0.5).build());
+        l.layer(new DenseLayer.Builder().name("fc2").nOut(dense).activation(Activation.RELU).dropOut(0.5).build());
+        l.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(classes)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
+        return l.setInputType(InputType.convolutional(height, width, channels)).build();
+    }
+
+    private static SubsamplingLayer maxPool(String name, int kernel, int stride) {
+        return new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name(name).kernelSize(kernel, kernel)
+                .stride(stride, stride).build();
     }
 
     private static ConvolutionLayer conv(String name, int filters) {

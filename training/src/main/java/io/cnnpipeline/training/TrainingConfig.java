@@ -13,7 +13,10 @@ import java.util.Set;
  * @param dataset             URI of the dataset directory written by the preprocess stage
  * @param runsDir             URI of the directory that holds run directories
  * @param runId               name of this run's directory under {@code runsDir}
- * @param network             {@code lenet} or {@code small-cnn} (see {@link Networks})
+ * @param network             a name of {@link #NETWORKS}: {@code lenet}, {@code small-cnn}, {@code alexnet},
+ *                            {@code vgg11}, {@code vgg16} (sequential, {@link Networks}); {@code resnet20},
+ *                            {@code resnet18}, {@code resnet34}, {@code resnet50}, {@code inception-small}
+ *                            (ComputationGraphs, {@link GraphNetworks})
  * @param epochs              passes over the training split
  * @param workers             parameter-averaging workers; 0 = Spark's default parallelism
  * @param batchSizePerWorker  minibatch size on each worker (global minibatch = workers × this)
@@ -97,7 +100,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         }
     }
 
-    public static final Set<String> NETWORKS = Set.of("lenet", "small-cnn");
+    public static final Set<String> NETWORKS = new java.util.TreeSet<>(Set.of("lenet", "small-cnn", "alexnet", "vgg11",
+            "vgg16", "resnet20", "resnet18", "resnet34", "resnet50", "inception-small"));
     public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
             "adamax", "nadam", "amsgrad");
     public static final Set<String> CLIPPING = Set.of("none", "l2-per-layer", "l2-per-param-type", "element-wise");

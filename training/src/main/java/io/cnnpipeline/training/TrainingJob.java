@@ -27,10 +27,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.stats.StatsUtils;
 import org.deeplearning4j.util.ModelSerializer;
@@ -118,23 +116,22 @@ public final class TrainingJob {
         Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
         int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
 
-        MultiLayerNetwork net;
+        TrainableNetwork net;
         if (resumeFrom != null) {
             net = checkpoints.load(resumeFrom);
             LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
-                    net.getIterationCount(), checkpoints.latestModel());
+                    net.iterationCount(), checkpoints.latestModel());
         } else if (config.transfer().enabled()) {
-            net = Transfer.build(config, hadoop, size, channels, classes);
+            net = TrainableNetwork.of(Transfer.build(config, hadoop, size, channels, classes));
         } else {
-            net = new MultiLayerNetwork(Networks.build(config, size, size, channels, classes));
-            net.init();
+            net = TrainableNetwork.of(Networks.create(config, size, size, channels, classes));
         }
         LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, averaging every {}",
                 config.network(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
                 workers, config.batchSizePerWorker(), config.averagingFrequency());
 
         Path exportDir = new Path(runDir, ".export");
-        SparkDl4jMultiLayer sparkNet = null;
+        TrainableNetwork.Spark sparkNet = null;
         SparkTrainingStats trainingStats = null;
 
         Dataset<Row> train = dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism());
@@ -170,12 +167,12 @@ public final class TrainingJob {
             for (int epoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1; epoch <= config.epochs(); epoch++) {
                 // A master per epoch, seeded from (seed, epoch): its random splits into averaging rounds are then
                 // the same whether the run was resumed or not.
-                sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(config, workers,
+                sparkNet = net.spark(jsc, trainingMaster(config, workers,
                         config.batchSizeAt(epoch), exportDir.toString(),
                         RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master")));
                 sparkNet.setCollectTrainingStats(config.collectTrainingStats());
                 if (config.lars()) {
-                    ((ParameterAveragingTrainingMaster) sparkNet.getTrainingMaster()).setListeners(List.of(
+                    ((ParameterAveragingTrainingMaster) sparkNet.trainingMaster()).setListeners(List.of(
                             new LarsListener(config.larsTrustCoefficient(), config.weightDecay())));
                 }
                 int batch = config.batchSizeAt(epoch);
@@ -187,29 +184,29 @@ public final class TrainingJob {
                 double rate = Double.NaN;
                 if (scheduled) {
                     LearningRateSchedule.EpochRates rates = new LearningRateSchedule.EpochRates(config.lrSchedule(),
-                            baseRate, plateauFactor, config.epochs(), epoch - 1, net.getIterationCount(),
+                            baseRate, plateauFactor, config.epochs(), epoch - 1, net.iterationCount(),
                             iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
-                    Transfer.setLearningRates(net, rates, config.transfer().lrMultipliers());
-                    rate = rates.valueAt(net.getIterationCount(), epoch - 1);
+                    net.setLearningRates(rates, config.transfer().lrMultipliers());
+                    rate = rates.valueAt(net.iterationCount(), epoch - 1);
                 }
                 long t0 = System.nanoTime();
                 sparkNet.fit(minibatches);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                if (config.collectTrainingStats() && sparkNet.getSparkTrainingStats() != null) {
+                if (config.collectTrainingStats() && sparkNet.trainingStats() != null) {
                     if (trainingStats == null) {
-                        trainingStats = sparkNet.getSparkTrainingStats();
+                        trainingStats = sparkNet.trainingStats();
                     } else {
-                        trainingStats.addOtherTrainingStats(sparkNet.getSparkTrainingStats());
+                        trainingStats.addOtherTrainingStats(sparkNet.trainingStats());
                     }
                 }
                 minibatches.unpersist(false);
                 HadoopFiles.deleteQuietly(fs, exportDir);
-                double loss = sparkNet.getScore();
-                boolean finite = Double.isFinite(loss) && finite(net);
+                double loss = sparkNet.score();
+                boolean finite = Double.isFinite(loss) && finite(net.params());
                 Double trainAcc = !finite || trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
                 Double valAcc = !finite || validation == null ? null : sparkNet.evaluate(validation).accuracy();
                 EpochMetrics m = new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds,
-                        trainCount / seconds, rate, batch, net.getIterationCount());
+                        trainCount / seconds, rate, batch, net.iterationCount());
                 metrics.add(m);
                 LOG.info("train: {}", m.summary(config.epochs()));
                 writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
@@ -224,7 +221,7 @@ public final class TrainingJob {
                     throw new IllegalStateException(String.format(java.util.Locale.ROOT,
                             "Cannot continue training: %s after epoch %d (iteration %d); %s", Double.isFinite(loss)
                                     ? "the parameters are not finite" : "the loss is " + loss, epoch,
-                            net.getIterationCount(), good == null ? "no checkpoint was written"
+                            net.iterationCount(), good == null ? "no checkpoint was written"
                                     : "the last good checkpoint is " + good + " (lower train.learning-rate, then "
                                     + "train --resume)"));
                 }
@@ -242,13 +239,13 @@ public final class TrainingJob {
                 boolean best = valAcc != null && metrics.stream().filter(x -> x.validationAccuracy() != null)
                         .allMatch(x -> x == m || x.validationAccuracy() < valAcc);
                 if (best) {
-                    HadoopFiles.writeAtomically(fs, new Path(runDir, BEST_MODEL_FILE), modelBytes(net));
+                    HadoopFiles.writeAtomically(fs, new Path(runDir, BEST_MODEL_FILE), net.bytes());
                 }
                 boolean byEpochs = config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0;
                 boolean byTime = config.checkpointEveryMinutes() > 0
                         && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes();
                 if (config.checkpointing() && (byEpochs || byTime || epoch == config.epochs())) {
-                    Path written = checkpoints.write(net, Checkpoints.state(epoch, net.getIterationCount(),
+                    Path written = checkpoints.write(net, Checkpoints.state(epoch, net.iterationCount(),
                             plateauFactor, bestValidation, sinceBest));
                     lastCheckpoint = System.nanoTime();
                     LOG.info("train: checkpoint {}", written);
@@ -265,7 +262,7 @@ public final class TrainingJob {
         }
 
         Path modelPath = new Path(runDir, ModelMeta.MODEL_FILE);
-        HadoopFiles.writeAtomically(fs, modelPath, modelBytes(net));
+        HadoopFiles.writeAtomically(fs, modelPath, net.bytes());
         ModelMeta meta = new ModelMeta(config.network(), dataset.classes(), size, size, channels,
                 dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
         HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
@@ -334,9 +331,8 @@ public final class TrainingJob {
         return metrics;
     }
 
-    /** Whether every parameter of the network is finite. */
-    static boolean finite(MultiLayerNetwork net) {
-        org.nd4j.linalg.api.ndarray.INDArray p = net.params();
+    /** Whether every element of a network's parameter vector is finite. */
+    static boolean finite(org.nd4j.linalg.api.ndarray.INDArray p) {
         return !org.nd4j.linalg.indexing.BooleanIndexing.or(p, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
                 && !org.nd4j.linalg.indexing.BooleanIndexing.or(p,
                 org.nd4j.linalg.indexing.conditions.Conditions.isInfinite());
@@ -380,16 +376,6 @@ public final class TrainingJob {
                 .collectTrainingStats(config.collectTrainingStats())
                 .trainingHooks(LayerHelpers.EXECUTOR_HOOK)
                 .build();
-    }
-
-    static byte[] modelBytes(MultiLayerNetwork net) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ModelSerializer.writeModel(net, out, true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot serialize model", e);
-        }
-        return out.toByteArray();
     }
 
     private static void writeMetrics(FileSystem fs, Path path, List<EpochMetrics> metrics) {

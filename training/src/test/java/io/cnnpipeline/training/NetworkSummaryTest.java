@@ -24,4 +24,53 @@ class NetworkSummaryTest {
         assertEquals(4 * 20 * 144, s.rows().get(1).flops(), "2x2 max pooling: 4 comparisons per output");
         assertTrue(s.render().contains("431,080 parameters"), s.render());
     }
+
+    /**
+     * ResNet-18/34/50 on ImageNet's 224×224×3 with 1000 classes have torchvision's trainable parameter counts
+     * (11,689,512 / 21,797,672 / 25,557,032) plus DL4J's batch-norm running mean and variance (2 per BN channel:
+     * 4,800 / 8,512 / 26,560 channels), the ImageNet stem (56×56 after the pooling) and a 7×7 last stage; ResNet-18
+     * costs the paper's 1.8 G multiply-adds.
+     */
+    @Test
+    void resNetsHaveThePapersParametersShapesAndCost() {
+        TrainingConfig base = TrainingFixtures.config("/tmp/unused", "r", "nesterov", 0.01, 1, 2, 8, 2, "direct",
+                new io.cnnpipeline.preprocessing.augment.AugmentationPipeline(224, List.of()));
+        long[][] expected = {{11_689_512 + 2 * 4_800}, {21_797_672 + 2 * 8_512}, {25_557_032 + 2 * 26_560}};
+        String[] names = {"resnet18", "resnet34", "resnet50"};
+        for (int i = 0; i < names.length; i++) {
+            TrainingConfig config = TrainingFixtures.with(base, java.util.Map.of("network", names[i]));
+            NetworkSummary s = NetworkSummary.of(config, 224, 224, 3, 1000);
+            assertEquals(expected[i][0], s.parameters(), names[i]);
+            java.util.Map<String, String> shapes = new java.util.HashMap<>();
+            s.rows().forEach(r -> shapes.put(r.name(), r.outputShape()));
+            assertEquals("64x56x56", shapes.get("stem_pool"), names[i]);
+            assertEquals("1000", shapes.get("output"), names[i]);
+            String lastStage = names[i].equals("resnet50") ? "2048x7x7" : "512x7x7";
+            assertTrue(s.rows().stream().anyMatch(r -> r.name().startsWith("res5") && r.name().endsWith("_relu")
+                    && r.outputShape().equals(lastStage)), names[i] + " last stage " + lastStage);
+            if (names[i].equals("resnet18")) {
+                double gmacs = s.rows().stream().filter(r -> r.type().equals("ConvolutionLayer")
+                        || r.type().equals("OutputLayer")).mapToLong(NetworkSummary.Row::flops).sum() / 2e9;
+                assertEquals(1.82, gmacs, 0.02, "ResNet-18 multiply-adds (G)");
+            }
+        }
+    }
+
+    /** Small inputs get the CIFAR stem (no pooling): ResNet-20 on 28×28 keeps 28×28 through its first stage. */
+    @Test
+    void smallInputsGetTheCifarStem() {
+        TrainingConfig config = TrainingFixtures.with(TrainingFixtures.config("/tmp/unused", "r", "nesterov", 0.01, 1,
+                2, 8, 2, "direct", new io.cnnpipeline.preprocessing.augment.AugmentationPipeline(28, List.of())),
+                java.util.Map.of("network", "resnet20"));
+        NetworkSummary s = NetworkSummary.of(config, 28, 28, 1, 10);
+        java.util.Map<String, String> shapes = new java.util.HashMap<>();
+        s.rows().forEach(r -> shapes.put(r.name(), r.outputShape()));
+        assertEquals("16x28x28", shapes.get("res2c_relu"));
+        assertEquals("32x14x14", shapes.get("res3a_relu"));
+        assertEquals("64x7x7", shapes.get("res4c_relu"));
+        assertEquals(null, shapes.get("stem_pool"));
+        // He et al. 2016, Table 6: ResNet-20 has 0.27 M parameters (ours: 1 input channel, projection shortcuts,
+        // BN running statistics).
+        assertTrue(s.parameters() > 270_000 && s.parameters() < 290_000, "parameters " + s.parameters());
+    }
 }
