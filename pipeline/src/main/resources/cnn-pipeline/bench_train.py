@@ -1,8 +1,11 @@
-"""bench train's PyTorch case: LeNet as cnn-pipeline builds it (conv 5x5x20, max pool 2, conv 5x5x50, max pool 2,
-dense 500 ReLU, softmax 10; He init; SGD with Nesterov momentum 0.9, learning rate 0.01, no weight decay, as the
-DL4J cases), on the same normalized Fashion-MNIST minibatches, in one process with THREADS intra-op threads.
+"""bench train's PyTorch case: the network as cnn-pipeline builds it -- LeNet (conv 5x5x20, max pool 2, conv 5x5x50,
+max pool 2, dense 500 ReLU, softmax 10) or ResNet-20 (He et al. 2016, CIFAR layout: 3x3x16 stem, 3 stages of 3 basic
+blocks with 16/32/64 filters, bias-free convolutions + batch norm, 1x1 projection shortcuts where the shape changes,
+global average pooling, softmax 10) -- with He init and SGD with Nesterov momentum 0.9, learning rate 0.01, no weight
+decay, as the DL4J cases, on the same normalized Fashion-MNIST minibatches, in one process with THREADS intra-op
+threads.
 
-usage: bench_train.py IDX_DIR BATCH WARMUP MEASURED THREADS   -> prints one line "RESULT {json}"
+usage: bench_train.py IDX_DIR BATCH WARMUP MEASURED THREADS [NETWORK]   -> prints one line "RESULT {json}"
 """
 import gzip
 import json
@@ -46,12 +49,49 @@ class LeNet(nn.Module):
         return self.out(x)
 
 
+def conv_bn(cin, cout, k, stride):
+    conv = nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False)
+    nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    return nn.Sequential(conv, nn.BatchNorm2d(cout))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body1 = conv_bn(cin, cout, 3, stride)
+        self.body2 = conv_bn(cout, cout, 3, 1)
+        self.proj = conv_bn(cin, cout, 1, stride) if stride != 1 or cin != cout else None
+
+    def forward(self, x):
+        shortcut = x if self.proj is None else self.proj(x)
+        return F.relu(self.body2(F.relu(self.body1(x))) + shortcut)
+
+
+class ResNet20(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = conv_bn(1, 16, 3, 1)
+        blocks, cin = [], 16
+        for stage, width in enumerate((16, 32, 64)):
+            for b in range(3):
+                blocks.append(BasicBlock(cin, width, 2 if stage > 0 and b == 0 else 1))
+                cin = width
+        self.blocks = nn.Sequential(*blocks)
+        self.out = nn.Linear(64, 10)
+        nn.init.xavier_normal_(self.out.weight)
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.stem(x)))
+        return self.out(x.mean(dim=(2, 3)))
+
+
 def main():
     idx_dir, batch, warmup, measured, threads = sys.argv[1], *map(int, sys.argv[2:6])
+    network = sys.argv[6] if len(sys.argv) > 6 else "lenet"
     torch.manual_seed(42)
     torch.set_num_threads(threads)
     x, y = read_idx(idx_dir, batch * (warmup + measured))
-    net = LeNet()
+    net = {"lenet": LeNet, "resnet20": ResNet20}[network]()
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)
 
     def step(i):
@@ -68,7 +108,7 @@ def main():
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     images = measured * batch
     print("RESULT " + json.dumps({
-        "name": f"pytorch {torch.__version__} single process", "network": "lenet", "batch": batch,
+        "name": f"pytorch {torch.__version__} single process", "network": network, "batch": batch,
         "threads": threads, "workers": 1, "images": images, "seconds": seconds, "imagesPerSecond": images / seconds,
         "cpuSeconds": cpu, "imagesPerCpuSecond": images / cpu,
         "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))

@@ -208,8 +208,8 @@ public final class Cli {
             }
             int size = config.train().inputSize();
             out.printf("%s on %dx%dx%d input, %d classes%n", config.train().network(), channels, size, size, classes);
-            out.print(io.cnnpipeline.training.NetworkSummary.of(io.cnnpipeline.training.Networks.build(config.train(),
-                    size, size, channels, classes), size, size, channels).render());
+            out.print(io.cnnpipeline.training.NetworkSummary.of(config.train(), size, size, channels, classes)
+                    .render());
             return 0;
         }
     }
@@ -422,8 +422,8 @@ public final class Cli {
             + "single-JVM DL4J (default threads, 1 thread), dl4j-spark parameter averaging (local[workers], 1 thread "
             + "per worker) and PyTorch (when python3-torch is installed), each in its own process.")
     static final class BenchTrain implements Callable<Integer> {
-        @Option(names = "--network", defaultValue = "lenet", description = "lenet or small-cnn; default "
-                + "${DEFAULT-VALUE}.")
+        @Option(names = "--network", defaultValue = "lenet", description = "Any train.network (the PyTorch case "
+                + "runs for lenet and resnet20); default ${DEFAULT-VALUE}.")
         String network;
 
         @Option(names = "--batch", defaultValue = "32", description = "Minibatch per worker; default ${DEFAULT-VALUE}.")
@@ -444,6 +444,15 @@ public final class Cli {
         @Option(names = "--averaging-frequency", defaultValue = "5", description = "Default ${DEFAULT-VALUE}.")
         int averaging;
 
+        @Option(names = "--input-size", defaultValue = "28", description = "Input side in pixels: 28 is "
+                + "Fashion-MNIST as it is; any other size upscales it and replicates it to RGB (e.g. 224 for "
+                + "ImageNet-sized memory and throughput); default ${DEFAULT-VALUE}.")
+        int inputSize;
+
+        @Option(names = "--cases", split = ",", defaultValue = "single-1,single-default,spark,pytorch",
+                description = "Cases to run, of single-1, single-default, spark, pytorch; default ${DEFAULT-VALUE}.")
+        List<String> cases;
+
         @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
         java.nio.file.Path output;
 
@@ -453,30 +462,43 @@ public final class Cli {
                     "--network", "must be one of " + io.cnnpipeline.training.TrainingConfig.NETWORKS, network);
             InvalidConfigException.require(batch >= 1 && minibatches >= 1 && warmup >= 0 && workers >= 1
                     && averaging >= 1, "--batch", "sizes and counts must be positive", batch);
+            InvalidConfigException.require(inputSize >= 28, "--input-size", "must be >= 28", inputSize);
+            InvalidConfigException.require(List.of("single-1", "single-default", "spark", "pytorch")
+                    .containsAll(cases), "--cases", "must be of single-1, single-default, spark, pytorch", cases);
             InvalidConfigException.require((long) batch * (minibatches + warmup) <= 60_000, "--minibatches",
                     "batch x (minibatches + warm-up) must fit Fashion-MNIST's 60,000 training images",
                     minibatches);
             java.nio.file.Path idx = Demo.ensureFashionMnist(
                     PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
-            out.printf("bench train: %s, batch %d, %d minibatches after %d warm-up, %d cores%n", network, batch,
-                    minibatches, warmup, Runtime.getRuntime().availableProcessors());
+            out.printf("bench train: %s at %dx%d, batch %d, %d minibatches after %d warm-up, %d cores%n", network,
+                    inputSize, inputSize, batch, minibatches, warmup, Runtime.getRuntime().availableProcessors());
             List<TrainBench.Result> results = new ArrayList<>();
-            TrainBench.Result one = TrainBench.runJvm("single", idx, network, batch, warmup, minibatches, 1, averaging,
-                    1);
-            results.add(one);
-            TrainBench.Result dflt = TrainBench.runJvm("single", idx, network, batch, warmup, minibatches, 1,
-                    averaging, 0);
-            results.add(dflt);
-            TrainBench.Result spark = TrainBench.runJvm("spark", idx, network, batch, warmup, minibatches, workers,
-                    averaging, 1);
-            results.add(spark);
+            TrainBench.Result one = null;
+            if (cases.contains("single-1")) {
+                one = TrainBench.runJvm("single", idx, network, batch, warmup, minibatches, 1, averaging, 1,
+                        inputSize);
+                results.add(one);
+            }
+            TrainBench.Result dflt = null;
+            if (cases.contains("single-default")) {
+                dflt = TrainBench.runJvm("single", idx, network, batch, warmup, minibatches, 1, averaging, 0,
+                        inputSize);
+                results.add(dflt);
+            }
+            TrainBench.Result spark = null;
+            if (cases.contains("spark")) {
+                spark = TrainBench.runJvm("spark", idx, network, batch, warmup, minibatches, workers, averaging, 1,
+                        inputSize);
+                results.add(spark);
+            }
             TrainBench.Result torch = null;
             TrainBench.Result torchOne = null;
-            if (network.equals("lenet")) {
-                torchOne = TrainBench.runPyTorch(idx, batch, warmup, minibatches, 1);
+            if (cases.contains("pytorch") && inputSize == 28
+                    && (network.equals("lenet") || network.equals("resnet20"))) {
+                torchOne = TrainBench.runPyTorch(idx, network, batch, warmup, minibatches, 1);
                 if (torchOne != null) {
                     results.add(torchOne);
-                    torch = TrainBench.runPyTorch(idx, batch, warmup, minibatches,
+                    torch = TrainBench.runPyTorch(idx, network, batch, warmup, minibatches,
                             Runtime.getRuntime().availableProcessors());
                     results.add(torch);
                 } else {
@@ -491,12 +513,18 @@ public final class Cli {
                         r.imagesPerSecond(), r.cpuSeconds(), r.imagesPerCpuSecond(), r.peakRssBytes() / 1e6);
             }
             java.util.Map<String, Double> ratios = new java.util.LinkedHashMap<>();
-            ratios.put("spark / (workers x single 1-thread)", spark.imagesPerSecond()
-                    / (workers * one.imagesPerSecond()));
-            ratios.put("spark / single default threads", spark.imagesPerSecond() / dflt.imagesPerSecond());
-            if (torchOne != null) {
+            if (spark != null && one != null) {
+                ratios.put("spark / (workers x single 1-thread)", spark.imagesPerSecond()
+                        / (workers * one.imagesPerSecond()));
+            }
+            if (spark != null && dflt != null) {
+                ratios.put("spark / single default threads", spark.imagesPerSecond() / dflt.imagesPerSecond());
+            }
+            if (torchOne != null && one != null) {
                 ratios.put("dl4j / pytorch per CPU-second (1 thread)", one.imagesPerCpuSecond()
                         / torchOne.imagesPerCpuSecond());
+            }
+            if (torch != null && dflt != null) {
                 ratios.put("dl4j / pytorch images/s (default threads)", dflt.imagesPerSecond()
                         / torch.imagesPerSecond());
             }
@@ -515,6 +543,15 @@ public final class Cli {
         @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds per case; default "
                 + "${DEFAULT-VALUE}.")
         double warmup;
+
+        @Option(names = "--input-size", defaultValue = "28", description = "Input side in pixels: 28 is "
+                + "Fashion-MNIST as it is; any other size upscales it and replicates it to RGB (e.g. 224 for "
+                + "ImageNet-sized memory and throughput); default ${DEFAULT-VALUE}.")
+        int inputSize;
+
+        @Option(names = "--cases", split = ",", defaultValue = "single-1,single-default,spark,pytorch",
+                description = "Cases to run, of single-1, single-default, spark, pytorch; default ${DEFAULT-VALUE}.")
+        List<String> cases;
 
         @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
         java.nio.file.Path output;

@@ -41,6 +41,39 @@ final class TrainBench {
 
     /** {@code count} minibatches of {@code batch} normalized Fashion-MNIST training images, NCHW float32. */
     static List<DataSet> minibatches(Path idx, int batch, int count) {
+        return minibatches(idx, batch, count, 28);
+    }
+
+    /**
+     * {@code count} minibatches of {@code batch} normalized Fashion-MNIST training images, NCHW float32: 1×28×28 at
+     * {@code size} 28, otherwise upscaled to {@code size}×{@code size} (nearest neighbour) and replicated to 3
+     * channels, the shape of an ImageNet-sized RGB input (for throughput and memory, not accuracy).
+     */
+    static List<DataSet> minibatches(Path idx, int batch, int count, int size) {
+        List<DataSet> native28 = minibatches28(idx, batch, count);
+        if (size == 28) {
+            return native28;
+        }
+        List<DataSet> out = new ArrayList<>();
+        for (DataSet d : native28) {
+            float[] src = d.getFeatures().data().asFloat();
+            float[] x = new float[batch * 3 * size * size];
+            for (int i = 0; i < batch; i++) {
+                for (int r = 0; r < size; r++) {
+                    for (int c = 0; c < size; c++) {
+                        float v = src[i * 784 + (r * 28 / size) * 28 + c * 28 / size];
+                        for (int ch = 0; ch < 3; ch++) {
+                            x[((i * 3 + ch) * size + r) * size + c] = v;
+                        }
+                    }
+                }
+            }
+            out.add(new DataSet(Nd4j.create(x, new long[] {batch, 3, size, size}, 'c'), d.getLabels()));
+        }
+        return out;
+    }
+
+    private static List<DataSet> minibatches28(Path idx, int batch, int count) {
         FashionMnist.Split split = FashionMnist.read(idx, "train", batch * count);
         if (split.size() < batch * count) {
             throw new IllegalArgumentException("Cannot benchmark: Fashion-MNIST has " + split.size()
@@ -67,7 +100,7 @@ final class TrainBench {
 
     /**
      * Child-process entry: {@code TrainBench single|spark <idx dir> <network> <batch> <warmup> <minibatches>
-     * <workers> <averaging>}; prints one {@code RESULT <json>} line.
+     * <workers> <averaging> [<input size>]}; prints one {@code RESULT <json>} line.
      */
     public static void main(String[] args) throws Exception {
         String mode = args[0];
@@ -78,24 +111,28 @@ final class TrainBench {
         int measured = Integer.parseInt(args[5]);
         int workers = Integer.parseInt(args[6]);
         int averaging = Integer.parseInt(args[7]);
+        int size = args.length > 8 ? Integer.parseInt(args[8]) : 28;
+        int channels = size == 28 ? 1 : 3;
         PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
                 "train.network=" + network, "train.batch-size-per-worker=" + batch,
                 "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
-                "train.updater=nesterov", "train.learning-rate=0.01"));
+                "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size));
         TrainingConfig config = pc.train();
-        List<DataSet> data = minibatches(idx, batch, warmup + measured);
-        MultiLayerNetwork net = new MultiLayerNetwork(Networks.build(config, 28, 28, 1, 10));
-        net.init();
+        List<DataSet> data = minibatches(idx, batch, warmup + measured, size);
+        org.deeplearning4j.nn.api.Model model = Networks.create(config, size, size, channels, 10);
+        io.cnnpipeline.training.TrainableNetwork net = io.cnnpipeline.training.TrainableNetwork.of(model);
+        java.util.function.Consumer<DataSet> fit = model instanceof MultiLayerNetwork m ? m::fit
+                : ((org.deeplearning4j.nn.graph.ComputationGraph) model)::fit;
         String threads = System.getenv().getOrDefault("OMP_NUM_THREADS", "0");
         Result result;
         if (mode.equals("single")) {
             for (int i = 0; i < warmup; i++) {
-                net.fit(data.get(i));
+                fit.accept(data.get(i));
             }
             long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int i = warmup; i < warmup + measured; i++) {
-                net.fit(data.get(i));
+                fit.accept(data.get(i));
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu = (cpuNanos() - cpu0) / 1e9;
@@ -108,7 +145,7 @@ final class TrainBench {
                     .getOrCreate();
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Path export = Files.createTempDirectory("bench-train-export");
-            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net,
+            io.cnnpipeline.training.TrainableNetwork.Spark sparkNet = net.spark(jsc,
                     io.cnnpipeline.training.TrainingJob.trainingMaster(config, workers, batch, export.toString(), 42));
             // As in a training job, the minibatches are cached on the executors and the RDD's partitions are small:
             // jsc.parallelize(data) would put every partition's minibatches into each task (5 MB per task here, sent
@@ -171,24 +208,24 @@ final class TrainBench {
      * @param ompThreads OMP_NUM_THREADS for the child; 0 = unset (ND4J's default)
      */
     static Result runJvm(String mode, Path idx, String network, int batch, int warmup, int measured, int workers,
-                         int averaging, int ompThreads) throws IOException, InterruptedException {
+                         int averaging, int ompThreads, int size) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBench.class.getName(), mode,
                 idx.toString(), network, Integer.toString(batch), Integer.toString(warmup), Integer.toString(measured),
-                Integer.toString(workers), Integer.toString(averaging)));
+                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size)));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         if (ompThreads > 0) {
             pb.environment().put("OMP_NUM_THREADS", Integer.toString(ompThreads));
         } else {
             pb.environment().remove("OMP_NUM_THREADS");
         }
-        return parse(pb.start(), String.join(" ", command.subList(command.size() - 9, command.size())));
+        return parse(pb.start(), String.join(" ", command.subList(command.size() - 10, command.size())));
     }
 
     /** Runs the PyTorch case with Debian's python3, or returns null if torch is not importable. */
-    static Result runPyTorch(Path idx, int batch, int warmup, int measured, int threads)
+    static Result runPyTorch(Path idx, String network, int batch, int warmup, int measured, int threads)
             throws IOException, InterruptedException {
         Path python = Path.of("/usr/bin/python3");
         if (!Files.isExecutable(python)) {
@@ -205,7 +242,7 @@ final class TrainBench {
         }
         try {
             Process p = new ProcessBuilder(python.toString(), script.toString(), idx.toString(), Integer.toString(batch),
-                    Integer.toString(warmup), Integer.toString(measured), Integer.toString(threads))
+                    Integer.toString(warmup), Integer.toString(measured), Integer.toString(threads), network)
                     .redirectErrorStream(true).start();
             return parse(p, "bench_train.py");
         } finally {
