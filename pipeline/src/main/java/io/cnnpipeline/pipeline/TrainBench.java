@@ -112,6 +112,7 @@ final class TrainBench {
         int workers = Integer.parseInt(args[6]);
         int averaging = Integer.parseInt(args[7]);
         int size = args.length > 8 ? Integer.parseInt(args[8]) : 28;
+        io.cnnpipeline.training.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
         int channels = size == 28 ? 1 : 3;
         PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
                 "train.network=" + network, "train.batch-size-per-worker=" + batch,

@@ -136,10 +136,12 @@ public final class Networks {
 
     /**
      * A new, initialized network of the configured name: a {@code MultiLayerNetwork} for the sequential networks, a
-     * {@code ComputationGraph} for the branched ones.
+     * {@code ComputationGraph} for the branched ones. Makes {@code OMP_NUM_THREADS} hold for the calling thread
+     * ({@link OmpThreads}), which is the thread a notebook or single JVM trains in.
      */
     public static org.deeplearning4j.nn.api.Model create(TrainingConfig config, int height, int width, int channels,
                                                          int classes) {
+        OmpThreads.honourEnvironment();
         if (isGraph(config.network())) {
             org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(
                     buildGraph(config, height, width, channels, classes));
