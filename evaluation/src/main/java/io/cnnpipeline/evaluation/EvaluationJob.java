@@ -7,7 +7,6 @@ import io.cnnpipeline.preprocessing.Json;
 import io.cnnpipeline.preprocessing.Normalizer;
 import io.cnnpipeline.preprocessing.ShardRecord;
 import io.cnnpipeline.preprocessing.UInt8Image;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +22,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
+import io.cnnpipeline.training.TrainableNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -153,7 +151,6 @@ public final class EvaluationJob {
             if (!rows.hasNext()) {
                 return List.of(counts).iterator();
             }
-            enableLayerHelpers();
             java.util.function.UnaryOperator<INDArray> net = restore(model.value());
             int views = plan.viewsPerImage();
             int imagesPerBatch = Math.max(1, batchSize / views);
@@ -211,42 +208,13 @@ public final class EvaluationJob {
     }
 
     /**
-     * Turns on DL4J's oneDNN/cuDNN layer helpers for the networks this JVM restores, unless the user set DL4J's switch
-     * explicitly: DL4J 1.0.0-M2 ships with them off (see the training module's {@code LayerHelpers}, which also
-     * explains the {@code org.nd4j.nativeblas.Nd4jCpu} binding the CPU helpers need; the pipeline jar carries it).
-     */
-    /**
      * The inference function (NCHW float32 batch → class probabilities) of a DL4J ModelSerializer zip holding a
-     * MultiLayerNetwork or a ComputationGraph with one input and one output (a graph configuration has
-     * {@code vertices}).
+     * MultiLayerNetwork or a ComputationGraph with one input and one output, restored as the training module restores
+     * its checkpoints ({@link TrainableNetwork#restore}, which also turns on the oneDNN/cuDNN layer helpers).
      *
      * @throws IOException if the bytes are not a DL4J model zip
      */
     static java.util.function.UnaryOperator<INDArray> restore(byte[] zip) throws IOException {
-        enableLayerHelpers();
-        Boolean graph = null;
-        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new ByteArrayInputStream(zip))) {
-            for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                if (e.getName().equals("configuration.json")) {
-                    graph = io.cnnpipeline.preprocessing.Json.MAPPER.readTree(in.readAllBytes()).has("vertices");
-                }
-            }
-        }
-        if (graph == null) {
-            throw new IOException("not a DL4J model zip: it has no configuration.json");
-        }
-        if (graph) {
-            org.deeplearning4j.nn.graph.ComputationGraph g = ModelSerializer.restoreComputationGraph(
-                    new ByteArrayInputStream(zip), false);
-            return x -> g.outputSingle(false, x);
-        }
-        MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
-        return x -> net.output(x, false);
-    }
-
-    static void enableLayerHelpers() {
-        if (System.getProperty("org.eclipse.deeplearning4j.helpers.disable") == null) {
-            System.setProperty("org.eclipse.deeplearning4j.helpers.disable", "false");
-        }
+        return TrainableNetwork.restore(zip, false)::output;
     }
 }

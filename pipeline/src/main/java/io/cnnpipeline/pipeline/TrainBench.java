@@ -16,8 +16,6 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -120,20 +118,18 @@ final class TrainBench {
                 "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size));
         TrainingConfig config = pc.train();
         List<DataSet> data = minibatches(idx, batch, warmup + measured, size);
-        org.deeplearning4j.nn.api.Model model = Networks.create(config, size, size, channels, 10);
-        io.cnnpipeline.training.TrainableNetwork net = io.cnnpipeline.training.TrainableNetwork.of(model);
-        java.util.function.Consumer<DataSet> fit = model instanceof MultiLayerNetwork m ? m::fit
-                : ((org.deeplearning4j.nn.graph.ComputationGraph) model)::fit;
+        io.cnnpipeline.training.TrainableNetwork net = io.cnnpipeline.training.TrainableNetwork.of(
+                Networks.create(config, size, size, channels, 10));
         String threads = System.getenv().getOrDefault("OMP_NUM_THREADS", "0");
         Result result;
         if (mode.equals("single")) {
             for (int i = 0; i < warmup; i++) {
-                fit.accept(data.get(i));
+                net.fit(data.get(i));
             }
             long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int i = warmup; i < warmup + measured; i++) {
-                fit.accept(data.get(i));
+                net.fit(data.get(i));
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu = (cpuNanos() - cpu0) / 1e9;

@@ -113,6 +113,15 @@ public final class TrainableNetwork {
         return net != null ? net.output(features, false) : graph.outputSingle(false, features);
     }
 
+    /** One updater step on a minibatch, in this JVM (NCHW float32 features, one-hot labels). */
+    public void fit(DataSet minibatch) {
+        if (net != null) {
+            net.fit(minibatch);
+        } else {
+            graph.fit(minibatch);
+        }
+    }
+
     /** The ModelSerializer zip of the network with its updater state. */
     public byte[] bytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
