@@ -420,7 +420,8 @@ public final class Cli {
 
     @Command(name = "train", description = "Training images/s of one network on the same Fashion-MNIST minibatches: "
             + "single-JVM DL4J (default threads, 1 thread), dl4j-spark parameter averaging (local[workers], 1 thread "
-            + "per worker) and PyTorch (when python3-torch is installed), each in its own process.")
+            + "per worker) and PyTorch (when python3-torch is installed), each in its own process; optionally two "
+            + "1-thread JVMs at once (pair-1) and a multi-JVM local cluster (cluster).")
     static final class BenchTrain implements Callable<Integer> {
         @Option(names = "--network", defaultValue = "lenet", description = "Any train.network (the PyTorch case "
                 + "runs for lenet and resnet20); default ${DEFAULT-VALUE}.")
@@ -450,11 +451,17 @@ public final class Cli {
         int inputSize;
 
         @Option(names = "--cases", split = ",", defaultValue = "single-1,single-default,spark,pytorch",
-                description = "Cases to run, of single-1, single-default, spark, pytorch; default ${DEFAULT-VALUE}.")
+                description = "Cases to run, of single-1, single-default, spark, pytorch, pair-1 (two 1-thread "
+                        + "single JVMs at the same time: this machine's ceiling for 2 workers), cluster (dl4j-spark on "
+                        + "local-cluster: one executor JVM per worker, as on a cluster); "
+                        + "default ${DEFAULT-VALUE}.")
         List<String> cases;
 
         @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
         java.nio.file.Path output;
+
+        static final List<String> CASES = List.of("single-1", "single-default", "spark", "pytorch", "pair-1",
+                "cluster");
 
         @Override
         public Integer call() throws Exception {
@@ -463,8 +470,9 @@ public final class Cli {
             InvalidConfigException.require(batch >= 1 && minibatches >= 1 && warmup >= 0 && workers >= 1
                     && averaging >= 1, "--batch", "sizes and counts must be positive", batch);
             InvalidConfigException.require(inputSize >= 28, "--input-size", "must be >= 28", inputSize);
-            InvalidConfigException.require(List.of("single-1", "single-default", "spark", "pytorch")
-                    .containsAll(cases), "--cases", "must be of single-1, single-default, spark, pytorch", cases);
+            InvalidConfigException.require(CASES.containsAll(cases), "--cases", "must be of " + CASES, cases);
+            InvalidConfigException.require(!cases.contains("pair-1") || workers == 2, "--workers",
+                    "must be 2 with the pair-1 case", workers);
             InvalidConfigException.require((long) batch * (minibatches + warmup) <= 60_000, "--minibatches",
                     "batch x (minibatches + warm-up) must fit Fashion-MNIST's 60,000 training images",
                     minibatches);
@@ -490,6 +498,17 @@ public final class Cli {
                 spark = TrainBench.runJvm("spark", idx, network, batch, warmup, minibatches, workers, averaging, 1,
                         inputSize);
                 results.add(spark);
+            }
+            TrainBench.Result cluster = null;
+            if (cases.contains("cluster")) {
+                cluster = TrainBench.runJvm("cluster", idx, network, batch, warmup, minibatches, workers, averaging, 1,
+                        inputSize);
+                results.add(cluster);
+            }
+            TrainBench.Result pair = null;
+            if (cases.contains("pair-1")) {
+                pair = TrainBench.runPair(idx, network, batch, warmup, minibatches, inputSize);
+                results.add(pair);
             }
             TrainBench.Result torch = null;
             TrainBench.Result torchOne = null;
@@ -519,6 +538,21 @@ public final class Cli {
             }
             if (spark != null && dflt != null) {
                 ratios.put("spark / single default threads", spark.imagesPerSecond() / dflt.imagesPerSecond());
+            }
+            if (spark != null && pair != null) {
+                ratios.put("spark / two concurrent single 1-thread", spark.imagesPerSecond() / pair.imagesPerSecond());
+            }
+            if (cluster != null && one != null) {
+                ratios.put("cluster / (workers x single 1-thread)", cluster.imagesPerSecond()
+                        / (workers * one.imagesPerSecond()));
+            }
+            if (cluster != null && pair != null) {
+                ratios.put("cluster / two concurrent single 1-thread", cluster.imagesPerSecond()
+                        / pair.imagesPerSecond());
+            }
+            if (pair != null && one != null) {
+                ratios.put("two concurrent single / (2 x single 1-thread)", pair.imagesPerSecond()
+                        / (2 * one.imagesPerSecond()));
             }
             if (torchOne != null && one != null) {
                 ratios.put("dl4j / pytorch per CPU-second (1 thread)", one.imagesPerCpuSecond()

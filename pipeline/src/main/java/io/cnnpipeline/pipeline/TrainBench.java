@@ -34,6 +34,10 @@ final class TrainBench {
                   double imagesPerSecond, double cpuSeconds, double imagesPerCpuSecond, long peakRssBytes) {
     }
 
+    /** Memory of each local-cluster worker (MB) and of its executor: room for ResNet-18 at 224×224. */
+    static final int CLUSTER_WORKER_MB = 6144;
+    static final String CLUSTER_EXECUTOR_MEMORY = "4g";
+
     private TrainBench() {
     }
 
@@ -97,7 +101,7 @@ final class TrainBench {
     }
 
     /**
-     * Child-process entry: {@code TrainBench single|spark <idx dir> <network> <batch> <warmup> <minibatches>
+     * Child-process entry: {@code TrainBench single|spark|cluster <idx dir> <network> <batch> <warmup> <minibatches>
      * <workers> <averaging> [<input size>]}; prints one {@code RESULT <json>} line.
      */
     public static void main(String[] args) throws Exception {
@@ -137,9 +141,23 @@ final class TrainBench {
             result = new Result("dl4j single JVM", network, batch, Integer.parseInt(threads), 1, images, seconds,
                     images / seconds, cpu, images / cpu, peakRss());
         } else {
-            SparkSession spark = SparkSession.builder().master("local[" + workers + "]").appName("bench train")
-                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-                    .getOrCreate();
+            boolean cluster = mode.equals("cluster");
+            SparkSession.Builder builder = SparkSession.builder().appName("bench train")
+                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false");
+            if (cluster) {
+                // One executor JVM per worker, one core each, as on a cluster: parameters and results cross process
+                // boundaries. Executors get this JVM's class path and module options and one OpenMP thread.
+                List<String> javaOptions = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                        .filter(a -> a.startsWith("--add-") || a.startsWith("-D")).toList();
+                builder.master("local-cluster[" + workers + ",1," + CLUSTER_WORKER_MB + "]")
+                        .config("spark.executor.memory", CLUSTER_EXECUTOR_MEMORY)
+                        .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                        .config("spark.executor.extraJavaOptions", String.join(" ", javaOptions))
+                        .config("spark.executorEnv.OMP_NUM_THREADS", threads);
+            } else {
+                builder.master("local[" + workers + "]");
+            }
+            SparkSession spark = builder.getOrCreate();
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Path export = Files.createTempDirectory("bench-train-export");
             io.cnnpipeline.training.TrainableNetwork.Spark sparkNet = net.spark(jsc,
@@ -151,15 +169,21 @@ final class TrainBench {
             JavaRDD<DataSet> warm = cachedMinibatches(jsc, all, 0, warmup, workers);
             sparkNet.fit(warm);
             JavaRDD<DataSet> rdd = cachedMinibatches(jsc, all, warmup, warmup + measured, workers);
-            long cpu0 = cpuNanos();
+            double cpu0 = treeCpuSeconds();
             long t0 = System.nanoTime();
             sparkNet.fit(rdd);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double cpu = (cpuNanos() - cpu0) / 1e9;
+            double cpu = treeCpuSeconds() - cpu0;
             long images = (long) measured * batch;
-            result = new Result("dl4j-spark parameter averaging (local[" + workers + "], averaging every "
-                    + averaging + ")", network, batch, Integer.parseInt(threads), workers, images, seconds,
-                    images / seconds, cpu, images / cpu, peakRss());
+            // Peak resident memory per worker: an executor JVM's on a cluster, the one JVM's in local mode.
+            long peak = cluster ? ProcessHandle.current().descendants().mapToLong(p -> peakRss(p.pid())).max()
+                    .orElse(-1) : peakRss();
+            String name = cluster
+                    ? "dl4j-spark local-cluster (" + workers + " executor JVMs, averaging every "
+                        + averaging + ")"
+                    : "dl4j-spark parameter averaging (local[" + workers + "], averaging every " + averaging + ")";
+            result = new Result(name, network, batch, Integer.parseInt(threads), workers, images, seconds,
+                    images / seconds, cpu, images / cpu, peak);
             spark.stop();
         }
         System.out.println("RESULT " + new String(Json.toBytes(result), StandardCharsets.UTF_8).replace('\n', ' '));
@@ -180,6 +204,15 @@ final class TrainBench {
         return rdd;
     }
 
+    /** CPU seconds of this process and its descendants (the executor JVMs of a local cluster). */
+    private static double treeCpuSeconds() {
+        double seconds = cpuNanos() / 1e9;
+        for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+            seconds += p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+        }
+        return seconds;
+    }
+
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
@@ -187,8 +220,13 @@ final class TrainBench {
 
     /** VmHWM of this process in bytes (Linux), or -1. */
     static long peakRss() {
+        return peakRss(ProcessHandle.current().pid());
+    }
+
+    /** VmHWM of a process in bytes (Linux), or -1. */
+    static long peakRss(long pid) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith("VmHWM:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
@@ -202,10 +240,44 @@ final class TrainBench {
     /**
      * Runs one case in a child JVM with this JVM's class path and options.
      *
+     * @param mode       {@code single}, {@code spark} (local[workers]) or {@code cluster} (local-cluster: one executor
+     *                   JVM per worker)
      * @param ompThreads OMP_NUM_THREADS for the child; 0 = unset (ND4J's default)
      */
     static Result runJvm(String mode, Path idx, String network, int batch, int warmup, int measured, int workers,
                          int averaging, int ompThreads, int size) throws IOException, InterruptedException {
+        Path sparkHome = mode.equals("cluster") ? Files.createTempDirectory("bench-train-spark-home") : null;
+        try {
+            return parse(startJvm(mode, idx, network, batch, warmup, measured, workers, averaging, ompThreads, size,
+                    sparkHome), mode + " " + network);
+        } finally {
+            if (sparkHome != null) {
+                org.apache.commons.io.FileUtils.deleteDirectory(sparkHome.toFile());   // with the workers' logs
+            }
+        }
+    }
+
+    /**
+     * Two one-thread single-JVM cases started together: what two independent workers reach on this machine when they
+     * share its memory system and caches — the measured ceiling of linear scaling. Images/s, images, CPU seconds are
+     * the two processes' sums; seconds the longer one's; peak memory the larger one's (per worker).
+     */
+    static Result runPair(Path idx, String network, int batch, int warmup, int measured, int size)
+            throws IOException, InterruptedException {
+        Process a = startJvm("single", idx, network, batch, warmup, measured, 1, 1, 1, size, null);
+        Process b = startJvm("single", idx, network, batch, warmup, measured, 1, 1, 1, size, null);
+        Result ra = parse(a, "single " + network);
+        Result rb = parse(b, "single " + network);
+        return new Result("2 x dl4j single JVM (1 thread each), concurrently", network, batch, 1, 2,
+                ra.images() + rb.images(), Math.max(ra.seconds(), rb.seconds()),
+                ra.imagesPerSecond() + rb.imagesPerSecond(), ra.cpuSeconds() + rb.cpuSeconds(),
+                (ra.images() + rb.images()) / (ra.cpuSeconds() + rb.cpuSeconds()),
+                Math.max(ra.peakRssBytes(), rb.peakRssBytes()));
+    }
+
+    private static Process startJvm(String mode, Path idx, String network, int batch, int warmup, int measured,
+                                    int workers, int averaging, int ompThreads, int size, Path sparkHome)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -218,7 +290,14 @@ final class TrainBench {
         } else {
             pb.environment().remove("OMP_NUM_THREADS");
         }
-        return parse(pb.start(), String.join(" ", command.subList(command.size() - 10, command.size())));
+        if (sparkHome != null) {
+            // A local cluster's workers launch executors with Spark's launcher, which needs a Spark home with a jars
+            // directory; the executors' classes come from spark.executor.extraClassPath instead.
+            Files.createDirectories(sparkHome.resolve("jars"));
+            pb.environment().put("SPARK_HOME", sparkHome.toString());
+            pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+        }
+        return pb.start();
     }
 
     /** Runs the PyTorch case with Debian's python3, or returns null if torch is not importable. */

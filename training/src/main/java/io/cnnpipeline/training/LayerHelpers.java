@@ -20,14 +20,20 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * <p>The property is read when each layer is constructed, so it must be set in every JVM before networks are built:
  * {@link Networks#build} and model restores do it on the driver; on executors, dl4j-spark builds each averaging round's
  * network itself, and the training master carries {@link #EXECUTOR_HOOK}, which does it when the executor deserializes
- * the worker — before the worker builds its network. A user who sets the property to {@code true} explicitly (for
+ * the worker — before the worker builds its network. The same hook makes {@code OMP_NUM_THREADS} hold for the task
+ * thread ({@link OmpThreads}): in an executor JVM the first task thread is the one that initializes ND4J, which then
+ * gives it 4 OpenMP threads whatever the environment says (seen on a local cluster: 4 threads per one-core executor
+ * with {@code OMP_NUM_THREADS=1}). A user who sets the property to {@code true} explicitly (for
  * example {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}, to compare paths) keeps that choice.
  */
 public final class LayerHelpers {
     /** DL4J's switch ({@code DL4JSystemProperties.DISABLE_HELPER_PROPERTY}). */
     public static final String DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
 
-    /** A dl4j-spark training hook that enables the helpers on the executor that deserializes it; otherwise a no-op. */
+    /**
+     * A dl4j-spark training hook that, when a task deserializes it, enables the helpers in the executor's JVM and sets
+     * the task thread's OpenMP threads to {@code OMP_NUM_THREADS}; its callbacks do nothing.
+     */
     public static final TrainingHook EXECUTOR_HOOK = new ExecutorHook();
 
     private LayerHelpers() {
@@ -46,6 +52,7 @@ public final class LayerHelpers {
         private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
             in.defaultReadObject();
             enable();
+            OmpThreads.honourEnvironment();
         }
 
         @Override
