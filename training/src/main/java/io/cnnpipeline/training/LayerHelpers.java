@@ -39,10 +39,21 @@ public final class LayerHelpers {
     private LayerHelpers() {
     }
 
-    /** Enables the helpers in this JVM unless {@value #DISABLE_PROPERTY} was set explicitly. Idempotent. */
+    /**
+     * Enables the helpers in this JVM unless {@value #DISABLE_PROPERTY} was set explicitly, and on the CPU backend
+     * routes NCHW pooling to libnd4j's own kernels ({@link NativePooling}, which the CUDA build does not compile).
+     * Idempotent.
+     */
     public static void enable() {
         if (System.getProperty(DISABLE_PROPERTY) == null) {
             System.setProperty(DISABLE_PROPERTY, "false");
+        }
+        try {
+            Class.forName("io.cnnpipeline.training.NativePooling").getMethod("install").invoke(null);
+        } catch (ClassNotFoundException e) {
+            // the CUDA build: pooling runs on cuDNN or libnd4j's CUDA kernels
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot install NativePooling", e);
         }
     }
 
