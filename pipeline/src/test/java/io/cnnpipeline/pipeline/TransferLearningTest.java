@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -103,5 +104,51 @@ class TransferLearningTest {
         assertTrue(before.getParam("4_W").sub(after.getParam("4_W")).amaxNumber().doubleValue() > 1e-4,
                 "fc1 was fine-tuned");
         assertEquals(5, after.getParam("5_W").columns(), "new output layer for the 5 new classes");
+    }
+
+    @Test
+    void aComputationGraphIsFineTunedWithItsStagesUpToTheNamedVertexFrozen(@TempDir Path tmp) throws Exception {
+        Path idx = Demo.ensureFashionMnist(PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
+        FashionMnist.Split train = FashionMnist.read(idx, "train", 0);
+        FashionMnist.Split test = FashionMnist.read(idx, "t10k", 0);
+        write(train, List.of(0, 1, 2, 3, 4, 5), 40, tmp.resolve("first/train"));
+        write(test, List.of(0, 1, 2, 3, 4, 5), 10, tmp.resolve("first/test"));
+        write(train, List.of(6, 7, 8, 9), 20, tmp.resolve("second/train"));
+        write(test, List.of(6, 7, 8, 9), 10, tmp.resolve("second/test"));
+
+        PipelineConfig pretrain = config(tmp, "first", "resnet-pretrain", 1, "train.network=resnet20");
+        Pipeline.preprocess(SPARK, pretrain);
+        Pipeline.train(SPARK, pretrain);
+        Path pretrained = tmp.resolve("runs/resnet-pretrain/model.zip");
+
+        PipelineConfig fineTune = config(tmp, "second", "resnet-fine-tune", 1, "train.network=resnet20",
+                "train.transfer.from=\"" + pretrained + "\"", "train.transfer.freeze-up-to=res3c_relu",
+                "train.transfer.lr-multipliers={res4a_1_conv = 0.1}");
+        Pipeline.preprocess(SPARK, fineTune);
+        Pipeline.train(SPARK, fineTune);
+
+        ComputationGraph before = ModelSerializer.restoreComputationGraph(pretrained.toFile(), false);
+        ComputationGraph after = ModelSerializer.restoreComputationGraph(
+                tmp.resolve("runs/resnet-fine-tune/model.zip").toFile(), false);
+        int frozen = 0;
+        boolean stage4Moved = false;
+        for (var e : before.paramTable().entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith("output_")) {
+                continue;
+            }
+            float[] was = e.getValue().dup().data().asFloat();
+            float[] now = after.getParam(key).dup().data().asFloat();
+            if (key.startsWith("res4")) {
+                stage4Moved |= !java.util.Arrays.equals(was, now);
+            } else {
+                assertArrayEquals(was, now, key + " is frozen");   // the stem and stages 2-3, BN statistics too
+                frozen++;
+            }
+        }
+        assertTrue(frozen > 30, "stem and stages 2-3 parameters compared: " + frozen);
+        assertTrue(stage4Moved, "stage 4 was fine-tuned");
+        assertEquals(6, before.getLayer("output").getParam("W").columns());
+        assertEquals(4, after.getLayer("output").getParam("W").columns(), "output replaced for the 4 new classes");
     }
 }

@@ -141,15 +141,20 @@ public final class TrainableNetwork {
             Transfer.setLearningRates(net, rates, multipliers);
             return;
         }
-        if (multipliers.isEmpty()) {
+        boolean frozen = false;
+        for (Layer layer : graph.getLayers()) {
+            frozen |= layer instanceof org.deeplearning4j.nn.layers.FrozenLayer;
+        }
+        if (multipliers.isEmpty() && !frozen) {
             graph.setLearningRate(rates);
             return;
         }
         for (Layer layer : graph.getLayers()) {
-            String name = layer.conf().getLayer().getLayerName();
-            if (layer.numParams() > 0) {
-                graph.setLearningRate(name, rates.times(multipliers.getOrDefault(name, 1.0)));
+            if (!(layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer)) {
+                continue;   // frozen (FrozenLayer wraps it) or without parameters
             }
+            String name = layer.conf().getLayer().getLayerName();
+            graph.setLearningRate(name, rates.times(multipliers.getOrDefault(name, 1.0)));
         }
     }
 

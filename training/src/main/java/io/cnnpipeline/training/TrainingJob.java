@@ -121,7 +121,7 @@ public final class TrainingJob {
             LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
                     net.iterationCount(), checkpoints.latestModel());
         } else if (config.transfer().enabled()) {
-            net = TrainableNetwork.of(Transfer.build(config, hadoop, size, channels, classes));
+            net = Transfer.build(config, hadoop, size, channels, classes);
         } else {
             net = TrainableNetwork.of(Networks.create(config, size, size, channels, classes));
         }

@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
@@ -23,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Transfer learning with DL4J's {@code TransferLearning} API: load a trained MultiLayerNetwork, freeze the layers up
- * to a named one ({@code FrozenLayer}: their parameters never change), replace the output layer for this dataset's
- * classes, and apply this run's updater, weight decay and seed to the layers that train (a
+ * Transfer learning with DL4J's {@code TransferLearning} API: load a trained MultiLayerNetwork or ComputationGraph,
+ * freeze the layers up to a named one ({@code FrozenLayer}: their parameters never change), replace the output layer
+ * for this dataset's classes, and apply this run's updater, weight decay and seed to the layers that train (a
  * {@code FineTuneConfiguration}). Per-layer learning-rate multipliers are applied with the schedule every epoch.
  * Driver-side.
  */
@@ -36,19 +37,53 @@ final class Transfer {
     }
 
     /**
-     * The network to fine-tune.
+     * The network to fine-tune: a MultiLayerNetwork or a ComputationGraph, as the zip holds.
      *
      * @throws InvalidConfigException if the model cannot be read, has no layer named {@code freeze-up-to}, or does
      *                                not take {@code channels × size × size} inputs
      */
-    static MultiLayerNetwork build(TrainingConfig config, Configuration hadoop, int size, int channels, int classes) {
+    static TrainableNetwork build(TrainingConfig config, Configuration hadoop, int size, int channels, int classes) {
+        TrainingConfig.Transfer t = config.transfer();
+        byte[] zip;
+        boolean graph;
+        try {
+            FileSystem fs = HadoopFiles.fs(t.from(), hadoop);
+            zip = HadoopFiles.read(fs, fs.makeQualified(new Path(t.from())));
+            graph = TrainableNetwork.isGraphZip(zip);
+        } catch (Exception e) {
+            throw new InvalidConfigException("train.transfer.from", "cannot be read as a DL4J model zip: "
+                    + e.getMessage(), t.from());
+        }
+        LayerHelpers.enable();
+        TrainableNetwork net = graph ? TrainableNetwork.of(buildGraph(config, zip, classes))
+                : TrainableNetwork.of(buildMultiLayer(config, zip, classes));
+        try {
+            long out = net.output(Nd4j.zeros(1, channels, size, size)).size(1);
+            InvalidConfigException.require(out == classes, "train.transfer.replace-output", "the model has " + out
+                    + " outputs but the dataset " + classes + " classes; set replace-output = true", false);
+        } catch (InvalidConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InvalidConfigException("train.transfer.from", "does not take " + channels + "x" + size + "x"
+                    + size + " inputs (train.input-size, the dataset's channels): " + e.getMessage(), t.from());
+        }
+        return net;
+    }
+
+    private static FineTuneConfiguration fineTune(TrainingConfig config) {
+        FineTuneConfiguration.Builder fine = new FineTuneConfiguration.Builder().updater(Networks.updater(config))
+                .seed(config.seed());
+        if (config.weightDecay() > 0 && !config.lars()) {
+            fine.l2(config.weightDecay());
+        }
+        return fine.build();
+    }
+
+    private static MultiLayerNetwork buildMultiLayer(TrainingConfig config, byte[] zip, int classes) {
         TrainingConfig.Transfer t = config.transfer();
         MultiLayerNetwork pretrained;
         try {
-            FileSystem fs = HadoopFiles.fs(t.from(), hadoop);
-            LayerHelpers.enable();
-            pretrained = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(
-                    HadoopFiles.read(fs, fs.makeQualified(new Path(t.from())))), false);
+            pretrained = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
         } catch (Exception e) {
             throw new InvalidConfigException("train.transfer.from", "cannot be read as a DL4J MultiLayerNetwork zip: "
                     + e.getMessage(), t.from());
@@ -66,17 +101,9 @@ final class Transfer {
             InvalidConfigException.require(freeze < layers - 1 || !t.replaceOutput(), "train.transfer.freeze-up-to",
                     "would freeze the output layer that replace-output replaces", t.freezeUpTo());
         }
-        for (String name : t.lrMultipliers().keySet()) {
-            InvalidConfigException.require(names(pretrained).contains(name), "train.transfer.lr-multipliers." + name,
-                    "is not a layer of the model (layers: " + names(pretrained) + ")", name);
-        }
-        FineTuneConfiguration.Builder fine = new FineTuneConfiguration.Builder().updater(Networks.updater(config))
-                .seed(config.seed());
-        if (config.weightDecay() > 0 && !config.lars()) {
-            fine.l2(config.weightDecay());
-        }
+        requireLayers(t, names(pretrained));
         TransferLearning.Builder builder = new TransferLearning.Builder(pretrained)
-                .fineTuneConfiguration(fine.build());
+                .fineTuneConfiguration(fineTune(config));
         if (freeze >= 0) {
             builder.setFeatureExtractor(freeze);
         }
@@ -90,20 +117,67 @@ final class Transfer {
                     .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
         }
         MultiLayerNetwork net = builder.build();
-        try {
-            long out = net.output(Nd4j.zeros(1, channels, size, size)).size(1);
-            InvalidConfigException.require(out == classes, "train.transfer.replace-output", "the model has " + out
-                    + " outputs but the dataset " + classes + " classes; set replace-output = true", false);
-        } catch (InvalidConfigException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new InvalidConfigException("train.transfer.from", "does not take " + channels + "x" + size + "x"
-                    + size + " inputs (train.input-size, the dataset's channels): " + e.getMessage(), t.from());
-        }
         LOG.info("train: transfer from {}: {} layers, frozen up to {}, output {}", t.from(), layers,
                 freeze >= 0 ? t.freezeUpTo() : "(none)", t.replaceOutput() ? "replaced for " + classes + " classes"
                         : "kept");
         return net;
+    }
+
+    /**
+     * A ComputationGraph to fine-tune with {@code TransferLearning.GraphBuilder}: {@code freeze-up-to} names a vertex,
+     * which is frozen with every vertex on a path from the input to it; the output layer keeps its name, loss and
+     * activation and gets {@code classes} outputs with new Xavier-initialized weights ({@code nOutReplace}).
+     */
+    private static ComputationGraph buildGraph(TrainingConfig config, byte[] zip, int classes) {
+        TrainingConfig.Transfer t = config.transfer();
+        ComputationGraph pretrained;
+        try {
+            pretrained = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), false);
+        } catch (Exception e) {
+            throw new InvalidConfigException("train.transfer.from", "cannot be read as a DL4J ComputationGraph zip: "
+                    + e.getMessage(), t.from());
+        }
+        java.util.List<String> outputs = pretrained.getConfiguration().getNetworkOutputs();
+        InvalidConfigException.require(outputs.size() == 1, "train.transfer.from", "must have one output (it has "
+                + outputs + ")", t.from());
+        String output = outputs.get(0);
+        java.util.List<String> layers = new java.util.ArrayList<>();
+        for (Layer l : pretrained.getLayers()) {
+            layers.add(l.conf().getLayer().getLayerName());
+        }
+        if (!t.freezeUpTo().isEmpty()) {
+            InvalidConfigException.require(pretrained.getConfiguration().getVertices().containsKey(t.freezeUpTo()),
+                    "train.transfer.freeze-up-to", "is not a vertex of the model (layers: " + layers + ")",
+                    t.freezeUpTo());
+            InvalidConfigException.require(!t.freezeUpTo().equals(output) || !t.replaceOutput(),
+                    "train.transfer.freeze-up-to", "would freeze the output layer that replace-output replaces",
+                    t.freezeUpTo());
+        }
+        requireLayers(t, layers);
+        TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(pretrained)
+                .fineTuneConfiguration(fineTune(config));
+        if (!t.freezeUpTo().isEmpty()) {
+            builder.setFeatureExtractor(t.freezeUpTo());
+        }
+        if (t.replaceOutput()) {
+            org.deeplearning4j.nn.conf.layers.Layer out = pretrained.getLayer(output).conf().getLayer();
+            InvalidConfigException.require(out instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer,
+                    "train.transfer.replace-output", "the model's output vertex is not an output layer",
+                    out.getClass().getSimpleName());
+            builder.nOutReplace(output, classes, WeightInit.XAVIER);
+        }
+        ComputationGraph net = builder.build();
+        LOG.info("train: transfer from {}: graph of {} layers, frozen up to {}, output {}", t.from(), layers.size(),
+                t.freezeUpTo().isEmpty() ? "(none)" : t.freezeUpTo(), t.replaceOutput() ? "replaced for " + classes
+                        + " classes" : "kept");
+        return net;
+    }
+
+    private static void requireLayers(TrainingConfig.Transfer t, java.util.List<String> layers) {
+        for (String name : t.lrMultipliers().keySet()) {
+            InvalidConfigException.require(layers.contains(name), "train.transfer.lr-multipliers." + name,
+                    "is not a layer of the model (layers: " + layers + ")", name);
+        }
     }
 
     /**
