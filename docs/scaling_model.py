@@ -6,12 +6,12 @@ usage: python3 docs/scaling_model.py      (prints the tables of docs/scaling.md)
 import math
 
 # Per-round fixed cost (s): Spark job + stage scheduling, task launch and result handling, network instantiation.
-T0_CLUSTER = 0.10
+T0_CLUSTER = 0.14  # measured: 2 executor JVMs on local-cluster (docs/scaling.md)
 BANDWIDTH = 1.25e9  # bytes/s per link: 10 Gbit/s Ethernet
 
 # name: (parameters, updater state per parameter (Nesterov momentum = 1), images/s of one worker (one core), batch)
 NETWORKS = {
-    "LeNet (28x28)": (431_080, 1, 889.0, 32),
+    "LeNet (28x28)": (431_080, 1, 1329.0, 32),
     "ResNet-18 (224x224)": (11_699_112, 1, None, 32),
     "ResNet-50 (224x224)": (25_610_152, 1, None, 32),
 }
