@@ -6,6 +6,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -67,7 +70,7 @@ public final class TurboJpeg {
         } catch (java.lang.reflect.InvocationTargetException e) {
             throw new ReflectiveOperationException("TJ.getScalingFactors failed", e.getCause());
         }
-        java.util.List<int[]> list = new java.util.ArrayList<>();
+        List<int[]> list = new ArrayList<>();
         for (Object f : factors) {
             int num = (int) factor.getMethod("getNum").invoke(f);
             int denom = (int) factor.getMethod("getDenom").invoke(f);
@@ -101,13 +104,52 @@ public final class TurboJpeg {
             }
             try {
                 // Initializing TJDecompressor loads libturbojpeg.so (TJLoader), so a missing native fails here.
-                return new TurboJpeg(new URLClassLoader(new URL[] {file.toURI().toURL()},
-                        TurboJpeg.class.getClassLoader()));
+                return new TurboJpeg(new BindingLoader(file.toURI().toURL()));
             } catch (ReflectiveOperationException | LinkageError | java.net.MalformedURLException e) {
                 throw new IllegalStateException("Cannot load TurboJPEG from " + j + ": " + e
                         + " (apt-get install libturbojpeg-java libturbojpeg0)", e);
             }
         });
+    }
+
+    /**
+     * The binding's class loader. The binding's {@code TJLoader} calls {@code System.loadLibrary("turbojpeg")} and then
+     * tries {@code /usr/lib/x86_64-linux-gnu/libturbojpeg.so}, the unversioned name only {@code libturbojpeg0-dev}
+     * installs; Debian's {@code libturbojpeg-java} depends on {@code libturbojpeg0} alone, which ships
+     * {@code libturbojpeg.so.0}. The JVM asks the calling class's loader for a library's path first, so this loader
+     * answers with the runtime library when {@code java.library.path} has no {@code libturbojpeg.so}.
+     */
+    private static final class BindingLoader extends URLClassLoader {
+        static {
+            ClassLoader.registerAsParallelCapable();
+        }
+
+        BindingLoader(URL jar) {
+            super(new URL[] {jar}, TurboJpeg.class.getClassLoader());
+        }
+
+        @Override
+        protected String findLibrary(String name) {
+            String found = super.findLibrary(name);
+            if (found != null || !"turbojpeg".equals(name)) {
+                return found;
+            }
+            List<String> dirs = new ArrayList<>(
+                    Arrays.asList(System.getProperty("java.library.path", "").split(File.pathSeparator)));
+            String arch = System.getProperty("os.arch");
+            String multiarch = "amd64".equals(arch) ? "x86_64" : arch;
+            dirs.addAll(List.of("/usr/lib/" + multiarch + "-linux-gnu", "/usr/lib64", "/usr/lib",
+                    "/usr/local/lib", "/opt/libjpeg-turbo/lib64"));
+            for (String file : new String[] {"libturbojpeg.so", "libturbojpeg.so.0"}) {
+                for (String dir : dirs) {
+                    File candidate = new File(dir, file);
+                    if (!dir.isEmpty() && candidate.isFile()) {
+                        return candidate.getAbsolutePath();
+                    }
+                }
+            }
+            return null;
+        }
     }
 
     /** Whether {@code bytes} starts like a JPEG (SOI marker). */
@@ -191,7 +233,7 @@ public final class TurboJpeg {
                 setSubsampling.invoke(c, pixelFormat == PF_GRAY ? SAMP_GRAY : SAMP_420);
                 setQuality.invoke(c, quality);
                 byte[] buffer = (byte[]) compress.invoke(c, FLAG_ACCURATEDCT);
-                return java.util.Arrays.copyOf(buffer, (int) compressedSize.invoke(c));
+                return Arrays.copyOf(buffer, (int) compressedSize.invoke(c));
             } finally {
                 closeCompressor.invoke(c);
             }
