@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
  * {@code cnn-pipeline}: the command-line entry point for {@code bin/cnn-pipeline} and {@code spark-submit}.
  * Exit codes: 0 success, 2 invalid configuration or usage (nothing was run), 1 failure while running.
  */
-@Command(name = "cnn-pipeline", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+@Command(name = "cnn-pipeline", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        versionProvider = Cli.Version.class,
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
         subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
@@ -43,6 +44,7 @@ public final class Cli {
     /** Runs the CLI and returns the exit code (for tests and notebooks). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Cli());
+        cl.setOut(new java.io.PrintWriter(out, true));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof InvalidConfigException) {
                 cmd.getErr().println("error: " + e.getMessage());

@@ -53,6 +53,19 @@ class CliTest {
     }
 
     @Test
+    void everyCommandPrintsItsHelp() {
+        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"bench", "train"}}) {
+            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--help";
+            String[] r = run(args);
+            assertEquals("0", r[0], String.join(" ", args) + ": " + r[2]);
+            String usage = "Usage: cnn-pipeline " + String.join(" ", command);
+            assertTrue(r[1].contains(usage) || r[2].contains(usage), String.join(" ", args) + ": " + r[1] + r[2]);
+            assertTrue((r[1] + r[2]).contains("--config"), r[1] + r[2]);
+        }
+    }
+
+    @Test
     void unknownCommandsAreUsageErrors() {
         assertEquals("2", run("fly")[0]);
     }
