@@ -250,7 +250,18 @@ public final class PipelineConfig {
                 config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
                 config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
                 config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
-                config.getDouble("train.lars-trust-coefficient"), readTransfer());
+                config.getDouble("train.lars-trust-coefficient"), readTransfer(), readGradientSharing());
+    }
+
+    private io.cnnpipeline.training.TrainingConfig.GradientSharing readGradientSharing() {
+        String master = config.getString("train.training-master");
+        InvalidConfigException.require(master.equals("parameter-averaging") || master.equals("gradient-sharing"),
+                "train.training-master", "must be parameter-averaging or gradient-sharing", master);
+        com.typesafe.config.Config g = config.getConfig("train.gradient-sharing");
+        return new io.cnnpipeline.training.TrainingConfig.GradientSharing(master.equals("gradient-sharing"),
+                g.getString("threshold-algorithm"), g.getDouble("threshold"), g.getDouble("min-sparsity"),
+                g.getDouble("max-sparsity"), g.getString("controller-address"), g.getInt("controller-port"),
+                g.getString("network-mask"), g.getInt("workers-per-node"));
     }
 
     private io.cnnpipeline.training.TrainingConfig.Transfer readTransfer() {

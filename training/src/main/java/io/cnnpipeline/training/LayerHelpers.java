@@ -36,6 +36,13 @@ public final class LayerHelpers {
      */
     public static final TrainingHook EXECUTOR_HOOK = new ExecutorHook();
 
+    /**
+     * The same for dl4j-spark's gradient-sharing master, which passes listeners to its workers but not hooks: a
+     * training listener that does the same, and applies {@link AeronSettings}, when deserialized, and nothing when
+     * called.
+     */
+    public static final org.deeplearning4j.optimize.api.TrainingListener EXECUTOR_LISTENER = new ExecutorListener();
+
     private LayerHelpers() {
     }
 
@@ -54,6 +61,18 @@ public final class LayerHelpers {
             // the CUDA build: pooling runs on cuDNN or libnd4j's CUDA kernels
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Cannot install NativePooling", e);
+        }
+    }
+
+    private static final class ExecutorListener extends org.deeplearning4j.optimize.api.BaseTrainingListener
+            implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            enable();
+            OmpThreads.honourEnvironment();
+            AeronSettings.apply();
         }
     }
 

@@ -177,6 +177,17 @@ public record LearningRateSchedule(String type, List<Double> milestones, double 
             this.iterations = Math.max(1, iterations);
         }
 
+        /**
+         * The schedule's value at the start of epoch {@code epochIndex} (0-based) at every iteration: for trainers
+         * whose iteration counts the driver does not know (gradient sharing's workers), the rate steps at epoch
+         * boundaries.
+         */
+        public static EpochRates atEpochStart(LearningRateSchedule schedule, double base, double factor, int epochs,
+                                              int epochIndex) {
+            // Every iteration lies before firstIteration, so epochAt clamps to the epoch's start.
+            return new EpochRates(schedule, base, factor, epochs, epochIndex, Long.MAX_VALUE, 1);
+        }
+
         /** The same rates times {@code multiplier} (a layer's learning-rate multiplier). */
         public EpochRates times(double multiplier) {
             EpochRates r = (EpochRates) clone();

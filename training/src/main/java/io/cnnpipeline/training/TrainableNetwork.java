@@ -99,6 +99,15 @@ public final class TrainableNetwork {
         return net != null ? net.getIterationCount() : graph.getIterationCount();
     }
 
+    /** Sets the iteration count DL4J keeps in the configuration (schedules and checkpoints read it). */
+    public void setIterationCount(int iterations) {
+        if (net != null) {
+            net.setIterationCount(iterations);
+        } else {
+            graph.getConfiguration().setIterationCount(iterations);
+        }
+    }
+
     public long numParams() {
         return model().numParams();
     }
@@ -183,8 +192,15 @@ public final class TrainableNetwork {
             }
         }
 
-        /** Mean minibatch loss of the last fit, as dl4j-spark reports it. */
+        /**
+         * The loss of the last fit as dl4j-spark reports it: with parameter averaging, the mean minibatch loss of the
+         * last averaging round; with gradient sharing, the loss of each worker's last minibatch, averaged over the
+         * workers (its master sets that on the network, not on the Spark wrapper).
+         */
         public double score() {
+            if (trainingMaster() instanceof org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster) {
+                return multiLayer != null ? multiLayer.getNetwork().score() : graph.getNetwork().score();
+            }
             return multiLayer != null ? multiLayer.getScore() : graph.getScore();
         }
 

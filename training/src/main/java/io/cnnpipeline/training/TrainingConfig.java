@@ -58,6 +58,8 @@ import java.util.Set;
  *                            LARS's β and not an L2 term of the network
  * @param larsTrustCoefficient LARS's η, &gt; 0
  * @param transfer            start from a trained model ({@link Transfer}); {@link Transfer#NONE} = random init
+ * @param gradientSharing     train with dl4j-spark's gradient sharing ({@code SharedTrainingMaster}) instead of
+ *                            parameter averaging; {@link GradientSharing#OFF} = parameter averaging
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -68,7 +70,52 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
                              int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
-                             Transfer transfer) implements Serializable {
+                             Transfer transfer, GradientSharing gradientSharing) implements Serializable {
+
+    /**
+     * Gradient sharing ({@code train.training-master = gradient-sharing}; DL4J's {@code SharedTrainingMaster}, after
+     * Strom, "Scalable distributed DNN training using commodity GPU cloud computing", Interspeech 2015): every worker
+     * fits its own minibatches and sends each update element whose magnitude exceeds a threshold τ (as ±τ; the rest
+     * stays in a local residual) to every other worker over Aeron UDP, instead of averaging whole parameter vectors
+     * every few minibatches. Asynchronous, so runs are not bit-reproducible.
+     *
+     * @param enabled            gradient sharing instead of parameter averaging
+     * @param thresholdAlgorithm {@code adaptive} (τ adjusted so that the fraction of elements sent stays between the
+     *                           sparsity bounds; DL4J's default) or {@code fixed}
+     * @param threshold          τ (the initial τ when adaptive), &gt; 0
+     * @param minSparsity        adaptive: lower bound of the fraction of update elements sent, in (0, 1)
+     * @param maxSparsity        adaptive: upper bound, in [minSparsity, 1)
+     * @param controllerAddress  the driver's address that workers reach over UDP; "" = {@code spark.driver.host}
+     * @param controllerPort     UDP port of the driver's Aeron endpoint (1–65535)
+     * @param networkMask        workers pick their own address on this network (e.g. {@code 10.0.0.0/16}); "" = the
+     *                           address of the {@code DL4J_VOID_IP} environment variable, else 127.0.0.1
+     * @param workersPerNode     training threads per executor; 0 = DL4J's default (one per device: one on CPU)
+     */
+    public record GradientSharing(boolean enabled, String thresholdAlgorithm, double threshold, double minSparsity,
+                                  double maxSparsity, String controllerAddress, int controllerPort,
+                                  String networkMask, int workersPerNode) implements Serializable {
+        public static final GradientSharing OFF = new GradientSharing(false, "adaptive", 1e-4, 1e-4, 1e-2, "", 40123,
+                "", 0);
+
+        public GradientSharing {
+            require(Set.of("adaptive", "fixed").contains(thresholdAlgorithm),
+                    "train.gradient-sharing.threshold-algorithm", "must be adaptive or fixed", thresholdAlgorithm);
+            require(threshold > 0 && Double.isFinite(threshold), "train.gradient-sharing.threshold", "must be > 0",
+                    threshold);
+            require(minSparsity > 0 && minSparsity < 1, "train.gradient-sharing.min-sparsity",
+                    "must be in (0, 1)", minSparsity);
+            require(maxSparsity >= minSparsity && maxSparsity < 1, "train.gradient-sharing.max-sparsity",
+                    "must be in [min-sparsity, 1)", maxSparsity);
+            require(controllerPort >= 1 && controllerPort <= 65535, "train.gradient-sharing.controller-port",
+                    "must be in 1..65535", controllerPort);
+            require(workersPerNode >= 0, "train.gradient-sharing.workers-per-node", "must be >= 0", workersPerNode);
+            controllerAddress = controllerAddress == null ? "" : controllerAddress;
+            networkMask = networkMask == null ? "" : networkMask;
+            require(networkMask.isEmpty() || networkMask.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}"),
+                    "train.gradient-sharing.network-mask", "must be an IPv4 network such as 10.0.0.0/16",
+                    networkMask);
+        }
+    }
 
     /**
      * Transfer learning ({@code train.transfer.*}): fine-tune a trained network on this dataset.
@@ -165,6 +212,9 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                         && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),
                 "train.lr-schedule", "AdaDelta has no learning rate to schedule; use type = constant, no warmup, "
                         + "no plateau", lrSchedule.type());
+        gradientSharing = gradientSharing == null ? GradientSharing.OFF : gradientSharing;
+        require(!gradientSharing.enabled() || !lars, "train.lars", "is applied between parameter averagings; it "
+                + "is not available with train.training-master = gradient-sharing", lars);
     }
 
     /** The batch size per worker in {@code epoch} (1-based). */

@@ -125,9 +125,12 @@ public final class TrainingJob {
         } else {
             net = TrainableNetwork.of(Networks.create(config, size, size, channels, classes));
         }
-        LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, averaging every {}",
+        LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, {}",
                 config.network(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
-                workers, config.batchSizePerWorker(), config.averagingFrequency());
+                workers, config.batchSizePerWorker(), config.gradientSharing().enabled()
+                        ? "gradient sharing (" + config.gradientSharing().thresholdAlgorithm() + " threshold "
+                                + config.gradientSharing().threshold() + ")"
+                        : "averaging every " + config.averagingFrequency());
 
         Path exportDir = new Path(runDir, ".export");
         TrainableNetwork.Spark sparkNet = null;
@@ -149,6 +152,7 @@ public final class TrainingJob {
                 config.batchSizePerWorker())
                 : null;
 
+        boolean gradientSharing = config.gradientSharing().enabled();
         List<EpochMetrics> metrics = resumeFrom == null ? new ArrayList<>()
                 : readMetrics(fs, new Path(runDir, "metrics.jsonl"), resumeFrom.epoch());
         int globalBatch = workers * config.batchSizePerWorker();   // the first epoch's (Smith et al. keep the rate)
@@ -166,9 +170,11 @@ public final class TrainingJob {
             for (int epoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1; epoch <= config.epochs(); epoch++) {
                 // A master per epoch, seeded from (seed, epoch): its random splits into averaging rounds are then
                 // the same whether the run was resumed or not.
-                sparkNet = net.spark(jsc, trainingMaster(config, workers,
-                        config.batchSizeAt(epoch), exportDir.toString(),
-                        RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master")));
+                long masterSeed = RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master");
+                sparkNet = net.spark(jsc, gradientSharing
+                        ? gradientSharingMaster(config, jsc, workers, config.batchSizeAt(epoch), exportDir.toString(),
+                                masterSeed)
+                        : trainingMaster(config, workers, config.batchSizeAt(epoch), exportDir.toString(), masterSeed));
                 sparkNet.setCollectTrainingStats(config.collectTrainingStats());
                 if (config.lars()) {
                     ((ParameterAveragingTrainingMaster) sparkNet.trainingMaster()).setListeners(List.of(
@@ -182,15 +188,28 @@ public final class TrainingJob {
                 long minibatchCount = minibatches.count();
                 double rate = Double.NaN;
                 if (scheduled) {
-                    LearningRateSchedule.EpochRates rates = new LearningRateSchedule.EpochRates(config.lrSchedule(),
-                            baseRate, plateauFactor, config.epochs(), epoch - 1, net.iterationCount(),
-                            iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
+                    // Gradient sharing's workers count iterations on their own (from their parameter server), so the
+                    // rate is the schedule's value at the epoch's start, for the whole epoch.
+                    LearningRateSchedule.EpochRates rates = gradientSharing
+                            ? LearningRateSchedule.EpochRates.atEpochStart(config.lrSchedule(), baseRate,
+                                    plateauFactor, config.epochs(), epoch - 1)
+                            : new LearningRateSchedule.EpochRates(config.lrSchedule(), baseRate, plateauFactor,
+                                    config.epochs(), epoch - 1, net.iterationCount(),
+                                    iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
                     net.setLearningRates(rates, config.transfer().lrMultipliers());
                     rate = rates.valueAt(net.iterationCount(), epoch - 1);
                 }
+                int iterationsBefore = net.iterationCount();
                 long t0 = System.nanoTime();
                 sparkNet.fit(minibatches);
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                if (gradientSharing) {
+                    // The driver's copy receives the shared updates, not the workers' iteration counts (which
+                    // start from their parameter server's; in local mode a worker's network even shares the
+                    // driver's configuration object, where the count lives): count an iteration per minibatch
+                    // each worker fitted.
+                    net.setIterationCount(iterationsBefore + (int) ((minibatchCount + workers - 1) / workers));
+                }
                 if (config.collectTrainingStats() && sparkNet.trainingStats() != null) {
                     if (trainingStats == null) {
                         trainingStats = sparkNet.trainingStats();
@@ -375,6 +394,57 @@ public final class TrainingJob {
                 .collectTrainingStats(config.collectTrainingStats())
                 .trainingHooks(LayerHelpers.EXECUTOR_HOOK)
                 .build();
+    }
+
+    /**
+     * dl4j-spark's gradient-sharing master ({@code SharedTrainingMaster}) for a configuration: minibatches of
+     * {@code batchSizePerWorker} examples (the RDD holds DataSets of that size) split over {@code workers} Spark
+     * partitions, threshold-encoded updates shared over
+     * Aeron UDP with the driver at {@code train.gradient-sharing.controller-address} (default
+     * {@code spark.driver.host}) and {@code controller-port}. A new master per epoch: dl4j-spark then sets up a new
+     * parameter server and new executor-side trainers from the driver's network, so the epoch's learning rate and
+     * batch size take effect.
+     */
+    public static org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster gradientSharingMaster(
+            TrainingConfig config, JavaSparkContext jsc, int workers, int batchSizePerWorker, String exportDir,
+            long rngSeed) {
+        TrainingConfig.GradientSharing g = config.gradientSharing();
+        AeronSettings.apply();
+        String controller = g.controllerAddress().isEmpty()
+                ? jsc.getConf().get("spark.driver.host", "127.0.0.1") : g.controllerAddress();
+        org.nd4j.parameterserver.distributed.conf.VoidConfiguration voidConfiguration =
+                org.nd4j.parameterserver.distributed.conf.VoidConfiguration.builder()
+                        .executionMode(org.nd4j.parameterserver.distributed.enums.ExecutionMode.MANAGED)
+                        .forcedRole(org.nd4j.parameterserver.distributed.enums.NodeRole.SHARD)
+                        .controllerAddress(controller)
+                        .portSupplier(new org.nd4j.parameterserver.distributed.v2.transport.impl.StaticPortSupplier(
+                                g.controllerPort()))
+                        .networkMask(g.networkMask().isEmpty() ? null : g.networkMask())
+                        .build();
+        org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm threshold =
+                g.thresholdAlgorithm().equals("fixed")
+                        ? new org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
+                                .FixedThresholdAlgorithm(g.threshold())
+                        : new org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
+                                .AdaptiveThresholdAlgorithm(g.threshold(), g.minSparsity(), g.maxSparsity(),
+                                        org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
+                                                .AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE);
+        org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster master =
+                new org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster.Builder(voidConfiguration,
+                        workers, threshold, batchSizePerWorker)
+                        .batchSizePerWorker(batchSizePerWorker)
+                        .workersPerNode(g.workersPerNode())
+                        .workerPrefetchNumBatches(config.prefetchBatches())
+                        .rddTrainingApproach("export".equals(config.rddTrainingApproach())
+                                ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
+                        .exportDirectory(exportDir)
+                        .storageLevel(StorageLevel.MEMORY_ONLY())
+                        .rngSeed(rngSeed)
+                        .collectTrainingStats(config.collectTrainingStats())
+                        .build();
+        // The master does not pass training hooks to its workers, but it does pass listeners.
+        master.setListeners(List.of(LayerHelpers.EXECUTOR_LISTENER));
+        return master;
     }
 
     private static void writeMetrics(FileSystem fs, Path path, List<EpochMetrics> metrics) {
