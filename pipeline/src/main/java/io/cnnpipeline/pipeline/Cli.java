@@ -462,6 +462,11 @@ public final class Cli {
         @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
         java.nio.file.Path output;
 
+        @Option(names = "--cache-mode", defaultValue = "device", description = "train.cache-mode of the DL4J cases: "
+                + "device (keep convolutions' pre-activations for the backward pass) or none (DL4J's default: "
+                + "recompute them); default ${DEFAULT-VALUE}.")
+        String cacheMode;
+
         static final List<String> CASES = List.of("single-1", "single-default", "spark", "pytorch", "pair-1",
                 "cluster");
 
@@ -473,6 +478,9 @@ public final class Cli {
                     && averaging >= 1, "--batch", "sizes and counts must be positive", batch);
             InvalidConfigException.require(inputSize >= 28, "--input-size", "must be >= 28", inputSize);
             InvalidConfigException.require(CASES.containsAll(cases), "--cases", "must be of " + CASES, cases);
+            InvalidConfigException.require(io.cnnpipeline.training.TrainingConfig.CACHE_MODES.contains(cacheMode),
+                    "--cache-mode", "must be none or device", cacheMode);
+            TrainBench.cacheMode = cacheMode;
             InvalidConfigException.require(!cases.contains("pair-1") || workers == 2, "--workers",
                     "must be 2 with the pair-1 case", workers);
             InvalidConfigException.require((long) batch * (minibatches + warmup) <= 60_000, "--minibatches",

@@ -250,7 +250,8 @@ public final class PipelineConfig {
                 config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
                 config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
                 config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
-                config.getDouble("train.lars-trust-coefficient"), readTransfer(), readGradientSharing());
+                config.getDouble("train.lars-trust-coefficient"), readTransfer(), readGradientSharing(),
+                config.getString("train.cache-mode"));
     }
 
     private io.cnnpipeline.training.TrainingConfig.GradientSharing readGradientSharing() {

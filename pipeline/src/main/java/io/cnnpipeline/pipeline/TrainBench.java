@@ -38,6 +38,9 @@ final class TrainBench {
     static final int CLUSTER_WORKER_MB = 6144;
     static final String CLUSTER_EXECUTOR_MEMORY = "4g";
 
+    /** {@code train.cache-mode} of the DL4J cases (the bench's {@code --cache-mode}). */
+    static String cacheMode = "device";
+
     private TrainBench() {
     }
 
@@ -102,7 +105,7 @@ final class TrainBench {
 
     /**
      * Child-process entry: {@code TrainBench single|spark|cluster <idx dir> <network> <batch> <warmup> <minibatches>
-     * <workers> <averaging> [<input size>]}; prints one {@code RESULT <json>} line.
+     * <workers> <averaging> [<input size> [<cache mode>]]}; prints one {@code RESULT <json>} line.
      */
     public static void main(String[] args) throws Exception {
         String mode = args[0];
@@ -114,12 +117,14 @@ final class TrainBench {
         int workers = Integer.parseInt(args[6]);
         int averaging = Integer.parseInt(args[7]);
         int size = args.length > 8 ? Integer.parseInt(args[8]) : 28;
+        String cache = args.length > 9 ? args[9] : "device";
         io.cnnpipeline.training.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
         int channels = size == 28 ? 1 : 3;
         PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
                 "train.network=" + network, "train.batch-size-per-worker=" + batch,
                 "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
-                "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size));
+                "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size,
+                "train.cache-mode=" + cache));
         TrainingConfig config = pc.train();
         List<DataSet> data = minibatches(idx, batch, warmup + measured, size);
         io.cnnpipeline.training.TrainableNetwork net = io.cnnpipeline.training.TrainableNetwork.of(
@@ -283,7 +288,7 @@ final class TrainBench {
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBench.class.getName(), mode,
                 idx.toString(), network, Integer.toString(batch), Integer.toString(warmup), Integer.toString(measured),
-                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size)));
+                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size), cacheMode));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         if (ompThreads > 0) {
             pb.environment().put("OMP_NUM_THREADS", Integer.toString(ompThreads));

@@ -32,7 +32,8 @@ public final class LayerHelpers {
 
     /**
      * A dl4j-spark training hook that, when a task deserializes it, enables the helpers in the executor's JVM and sets
-     * the task thread's OpenMP threads to {@code OMP_NUM_THREADS}; its callbacks do nothing.
+     * the task thread's OpenMP threads to {@code OMP_NUM_THREADS}; before each minibatch it makes the worker's network
+     * skip its first layer's input gradient ({@link #skipInputGradient}).
      */
     public static final TrainingHook EXECUTOR_HOOK = new ExecutorHook();
 
@@ -64,9 +65,29 @@ public final class LayerHelpers {
         }
     }
 
+    /**
+     * Makes {@code model} skip its first convolution layer's input gradient in training ({@link
+     * FirstConvolutionHelper}: weight and bias gradients only, since training discards that layer's input gradient).
+     * Idempotent; does nothing where it does not apply (no such layer, no oneDNN helper).
+     */
+    public static void skipInputGradient(Model model) {
+        FirstConvolutionHelper.install(model);
+    }
+
     private static final class ExecutorListener extends org.deeplearning4j.optimize.api.BaseTrainingListener
             implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
+
+        @Override
+        public void onForwardPass(Model model, java.util.List<org.nd4j.linalg.api.ndarray.INDArray> activations) {
+            skipInputGradient(model);
+        }
+
+        @Override
+        public void onForwardPass(Model model,
+                                  java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> activations) {
+            skipInputGradient(model);
+        }
 
         private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
             in.defaultReadObject();
@@ -87,6 +108,7 @@ public final class LayerHelpers {
 
         @Override
         public void preUpdate(DataSet minibatch, Model model) {
+            skipInputGradient(model);
         }
 
         @Override
@@ -95,6 +117,7 @@ public final class LayerHelpers {
 
         @Override
         public void preUpdate(MultiDataSet minibatch, Model model) {
+            skipInputGradient(model);
         }
 
         @Override

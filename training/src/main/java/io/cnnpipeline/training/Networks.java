@@ -1,5 +1,6 @@
 package io.cnnpipeline.training;
 
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -102,7 +103,8 @@ public final class Networks {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .updater(updater(config))
-                .weightInit(weightInit(config.weightInit()));
+                .weightInit(weightInit(config.weightInit()))
+                .cacheMode(config.cacheMode().equals("device") ? CacheMode.DEVICE : CacheMode.NONE);
         if (!config.gradientClipping().equals("none")) {
             base.gradientNormalization(gradientNormalization(config.gradientClipping()))
                     .gradientNormalizationThreshold(config.gradientClippingThreshold());
@@ -137,7 +139,9 @@ public final class Networks {
     /**
      * A new, initialized network of the configured name: a {@code MultiLayerNetwork} for the sequential networks, a
      * {@code ComputationGraph} for the branched ones. Makes {@code OMP_NUM_THREADS} hold for the calling thread
-     * ({@link OmpThreads}), which is the thread a notebook or single JVM trains in.
+     * ({@link OmpThreads}), which is the thread a notebook or single JVM trains in. The network's first convolution
+     * layer skips its input gradient in training ({@link LayerHelpers#skipInputGradient}): such a network answers
+     * {@code backpropGradient} with a {@code null} input gradient; build it with {@link #build} for input gradients.
      */
     public static org.deeplearning4j.nn.api.Model create(TrainingConfig config, int height, int width, int channels,
                                                          int classes) {
@@ -146,11 +150,13 @@ public final class Networks {
             org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(
                     buildGraph(config, height, width, channels, classes));
             graph.init();
+            LayerHelpers.skipInputGradient(graph);
             return graph;
         }
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net =
                 new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(build(config, height, width, channels, classes));
         net.init();
+        LayerHelpers.skipInputGradient(net);
         return net;
     }
 

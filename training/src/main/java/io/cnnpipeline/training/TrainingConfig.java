@@ -60,6 +60,10 @@ import java.util.Set;
  * @param transfer            start from a trained model ({@link Transfer}); {@link Transfer#NONE} = random init
  * @param gradientSharing     train with dl4j-spark's gradient sharing ({@code SharedTrainingMaster}) instead of
  *                            parameter averaging; {@link GradientSharing#OFF} = parameter averaging
+ * @param cacheMode           DL4J's {@code CacheMode} for training: {@code device} (default) keeps each
+ *                            convolution's pre-activation from the forward pass for the backward pass, which DL4J
+ *                            otherwise recomputes (a second forward convolution per layer and minibatch); costs one
+ *                            pre-activation array per convolution layer in memory. {@code none} = DL4J's default.
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -70,7 +74,11 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
                              int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
-                             Transfer transfer, GradientSharing gradientSharing) implements Serializable {
+                             Transfer transfer, GradientSharing gradientSharing, String cacheMode)
+        implements Serializable {
+
+    /** Values of {@code train.cache-mode}. */
+    public static final Set<String> CACHE_MODES = Set.of("none", "device");
 
     /**
      * Gradient sharing ({@code train.training-master = gradient-sharing}; DL4J's {@code SharedTrainingMaster}, after
@@ -213,6 +221,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                 "train.lr-schedule", "AdaDelta has no learning rate to schedule; use type = constant, no warmup, "
                         + "no plateau", lrSchedule.type());
         gradientSharing = gradientSharing == null ? GradientSharing.OFF : gradientSharing;
+        cacheMode = cacheMode == null ? "device" : cacheMode;
+        require(CACHE_MODES.contains(cacheMode), "train.cache-mode", "must be none or device", cacheMode);
         require(!gradientSharing.enabled() || !lars, "train.lars", "is applied between parameter averagings; it "
                 + "is not available with train.training-master = gradient-sharing", lars);
     }
