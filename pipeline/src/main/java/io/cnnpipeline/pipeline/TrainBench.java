@@ -322,9 +322,14 @@ final class TrainBench {
             Files.write(script, in.readAllBytes());
         }
         try {
-            Process p = new ProcessBuilder(python.toString(), script.toString(), idx.toString(), Integer.toString(batch),
-                    Integer.toString(warmup), Integer.toString(measured), Integer.toString(threads), network)
-                    .redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(python.toString(), script.toString(), idx.toString(),
+                    Integer.toString(batch), Integer.toString(warmup), Integer.toString(measured),
+                    Integer.toString(threads), network).redirectErrorStream(true);
+            // Debian's torch calls the system BLAS (libblas.so.3: OpenBLAS when libopenblas0-pthread is installed,
+            // which has its own thread pool): as many BLAS threads as torch threads.
+            pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            Process p = pb.start();
             return parse(p, "bench_train.py");
         } finally {
             Files.deleteIfExists(script);

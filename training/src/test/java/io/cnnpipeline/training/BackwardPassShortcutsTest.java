@@ -15,8 +15,8 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -110,23 +110,31 @@ class BackwardPassShortcutsTest {
         }
     }
 
-    @Test
-    void stridedAndPaddedFirstConvolutionsGiveTheSameGradients() {
-        // An ImageNet-style stem: 7x7, stride 2, Same padding, RGB input of odd size.
+    @ParameterizedTest
+    @CsvSource({
+        // An ImageNet-style stem: 7x7, stride 2, Same padding (3 on every side), RGB input of odd size.
+        "7, 2, 19, Same",
+        // Same padding 0 at the top/left and 1 at the bottom/right: answered by oneDNN's full backward pass.
+        "3, 2, 16, Same",
+        // Truncate with a stride that leaves the last input row unused, and explicit padding.
+        "3, 2, 18, Truncate",
+    })
+    void stridedAndPaddedFirstConvolutionsGiveTheSameGradients(int kernel, int stride, int size, String mode) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).updater(new Sgd(0.1))
-                .convolutionMode(ConvolutionMode.Same).list()
-                .layer(new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(6).activation(Activation.RELU).build())
+                .convolutionMode(ConvolutionMode.valueOf(mode)).list()
+                .layer(new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(1, 1).nOut(6)
+                        .activation(Activation.RELU).build())
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES)
                         .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutional(19, 19, 3)).build();
+                .setInputType(InputType.convolutional(size, size, 3)).build();
         LayerHelpers.enable();
         MultiLayerNetwork shortcut = new MultiLayerNetwork(conf.clone());
         shortcut.init();
         assertEquals(1, FirstConvolutionHelper.install(shortcut));
         assertEquals(0, FirstConvolutionHelper.install(shortcut), "installs once");
         MultiLayerNetwork plain = (MultiLayerNetwork) plainCopy(shortcut, shortcut.params());
-        INDArray[] data = minibatch(3, 19);
+        INDArray[] data = minibatch(3, size);
         assertSameGradient(gradient(plain, data[0], data[1]), gradient(shortcut, data[0], data[1]));
     }
 
