@@ -453,7 +453,8 @@ public final class Cli {
         int inputSize;
 
         @Option(names = "--cases", split = ",", defaultValue = "single-1,single-default,spark,pytorch",
-                description = "Cases to run, of single-1, single-default, spark, pytorch, pair-1 (two 1-thread "
+                description = "Cases to run, of single-1, single-default, spark, shared (dl4j-spark gradient "
+                        + "sharing on local[workers]), pytorch, pair-1 (two 1-thread "
                         + "single JVMs at the same time: this machine's ceiling for 2 workers), cluster (dl4j-spark on "
                         + "local-cluster: one executor JVM per worker, as on a cluster); "
                         + "default ${DEFAULT-VALUE}.")
@@ -467,8 +468,8 @@ public final class Cli {
                 + "recompute them); default ${DEFAULT-VALUE}.")
         String cacheMode;
 
-        static final List<String> CASES = List.of("single-1", "single-default", "spark", "pytorch", "pair-1",
-                "cluster");
+        static final List<String> CASES = List.of("single-1", "single-default", "spark", "shared", "pytorch",
+                "pair-1", "cluster");
 
         @Override
         public Integer call() throws Exception {
@@ -508,6 +509,10 @@ public final class Cli {
                 spark = TrainBench.runJvm("spark", idx, network, batch, warmup, minibatches, workers, averaging, 1,
                         inputSize);
                 results.add(spark);
+            }
+            if (cases.contains("shared")) {
+                results.add(TrainBench.runJvm("shared", idx, network, batch, warmup, minibatches, workers, averaging,
+                        1, inputSize));
             }
             TrainBench.Result cluster = null;
             if (cases.contains("cluster")) {

@@ -104,7 +104,7 @@ final class TrainBench {
     }
 
     /**
-     * Child-process entry: {@code TrainBench single|spark|cluster <idx dir> <network> <batch> <warmup> <minibatches>
+     * Child-process entry: {@code TrainBench single|spark|shared|cluster <idx dir> <network> <batch> <warmup> <minibatches>
      * <workers> <averaging> [<input size> [<cache mode>]]}; prints one {@code RESULT <json>} line.
      */
     public static void main(String[] args) throws Exception {
@@ -120,7 +120,10 @@ final class TrainBench {
         String cache = args.length > 9 ? args[9] : "device";
         io.cnnpipeline.training.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
         int channels = size == 28 ? 1 : 3;
+        boolean shared = mode.equals("shared");
         PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
+                "train.training-master=" + (shared ? "gradient-sharing" : "parameter-averaging"),
+                "train.gradient-sharing.controller-address=127.0.0.1",
                 "train.network=" + network, "train.batch-size-per-worker=" + batch,
                 "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
                 "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size,
@@ -165,8 +168,10 @@ final class TrainBench {
             SparkSession spark = builder.getOrCreate();
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Path export = Files.createTempDirectory("bench-train-export");
-            io.cnnpipeline.training.TrainableNetwork.Spark sparkNet = net.spark(jsc,
-                    io.cnnpipeline.training.TrainingJob.trainingMaster(config, workers, batch, export.toString(), 42));
+            io.cnnpipeline.training.TrainableNetwork.Spark sparkNet = net.spark(jsc, shared
+                    ? io.cnnpipeline.training.TrainingJob.gradientSharingMaster(config, jsc, workers, batch,
+                            export.toString(), 42)
+                    : io.cnnpipeline.training.TrainingJob.trainingMaster(config, workers, batch, export.toString(), 42));
             // As in a training job, the minibatches are cached on the executors and the RDD's partitions are small:
             // jsc.parallelize(data) would put every partition's minibatches into each task (5 MB per task here, sent
             // again for every averaging round).
@@ -186,6 +191,7 @@ final class TrainBench {
             String name = cluster
                     ? "dl4j-spark local-cluster (" + workers + " executor JVMs, averaging every "
                         + averaging + ")"
+                    : shared ? "dl4j-spark gradient sharing (local[" + workers + "], adaptive threshold)"
                     : "dl4j-spark parameter averaging (local[" + workers + "], averaging every " + averaging + ")";
             result = new Result(name, network, batch, Integer.parseInt(threads), workers, images, seconds,
                     images / seconds, cpu, images / cpu, peak);

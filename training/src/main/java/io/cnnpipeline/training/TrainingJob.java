@@ -371,7 +371,8 @@ public final class TrainingJob {
     /**
      * The dl4j-spark training master for a configuration: {@code workers} workers, each fitting
      * {@code batchSizePerWorker}-example minibatches (the RDD holds DataSets of that size), averaging parameters every
-     * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed.
+     * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed; its
+     * workers keep their network between averaging rounds ({@link KeptNetworksTrainingMaster}).
      */
     public static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers,
                                                                   int batchSizePerWorker,
@@ -381,7 +382,8 @@ public final class TrainingJob {
             // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
             System.setProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK);
         }
-        return new ParameterAveragingTrainingMaster.Builder(workers, batchSizePerWorker)
+        ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(workers,
+                batchSizePerWorker)
                 .batchSizePerWorker(batchSizePerWorker)
                 .averagingFrequency(config.averagingFrequency())
                 .workerPrefetchNumBatches(config.prefetchBatches())
@@ -392,9 +394,15 @@ public final class TrainingJob {
                 .repartionData(org.deeplearning4j.spark.api.Repartition.Never)
                 .rngSeed(rngSeed)
                 .collectTrainingStats(config.collectTrainingStats())
-                .trainingHooks(LayerHelpers.EXECUTOR_HOOK)
-                .build();
+                .trainingHooks(LayerHelpers.EXECUTOR_HOOK);
+        // Workers keep their network between averaging rounds; -Dcnnpipeline.rebuild-worker-networks=true builds a
+        // new one every round, as dl4j-spark does (for comparison).
+        return Boolean.getBoolean(REBUILD_WORKER_NETWORKS_PROPERTY) ? builder.build()
+                : KeptNetworksTrainingMaster.of(builder);
     }
+
+    /** See {@link #trainingMaster}. */
+    public static final String REBUILD_WORKER_NETWORKS_PROPERTY = "cnnpipeline.rebuild-worker-networks";
 
     /**
      * dl4j-spark's gradient-sharing master ({@code SharedTrainingMaster}) for a configuration: minibatches of

@@ -1,0 +1,73 @@
+package io.cnnpipeline.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Workers that keep their network between averaging rounds train exactly as dl4j-spark's workers that build a new one
+ * every round: the same parameters, updater state, losses and iteration counts, through epochs whose learning-rate
+ * schedule changes (a new configuration: a new network).
+ */
+class KeptNetworksTrainingMasterTest {
+    private static final SparkSession SPARK = TestSpark.get();
+
+    private static float[] updaterState(TrainableNetwork net) {
+        org.deeplearning4j.nn.api.Model m = net.model();
+        org.nd4j.linalg.api.ndarray.INDArray state = m instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork n
+                ? n.getUpdater().getStateViewArray()
+                : ((org.deeplearning4j.nn.graph.ComputationGraph) m).getUpdater().getStateViewArray();
+        return state.dup('c').data().asFloat();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lenet", "resnet20"})
+    void keptNetworksTrainAsNetworksBuiltEveryRound(String network, @TempDir Path runs) throws Exception {
+        // Nesterov (updater state carried between rounds), averaging every 2 minibatches of 8 over 2 workers: several
+        // rounds per epoch; a step schedule changes the configuration at epoch 2.
+        LearningRateSchedule step = new LearningRateSchedule("step", List.of(1.0), 0.5, 1, 0, 0, 0, 0, 0.1);
+        TrainingConfig kept = TrainingFixtures.with(TrainingFixtures.config(runs.toString(), "kept", "nesterov", 0.01,
+                2, 2, 8, 2, "direct", AugmentationPipeline.of(16)), Map.of("network", network, "lrSchedule", step));
+        long built0 = KeptNetworksTrainingMaster.Worker.BUILT.get();
+        long reused0 = KeptNetworksTrainingMaster.Worker.REUSED.get();
+        TrainResult a = TrainingJob.run(SPARK, kept, "");
+        long built = KeptNetworksTrainingMaster.Worker.BUILT.get() - built0;
+        long reused = KeptNetworksTrainingMaster.Worker.REUSED.get() - reused0;
+        assertTrue(reused > built, "rounds that reused a network: " + reused + ", that built one: " + built);
+
+        TrainResult b;
+        System.setProperty(TrainingJob.REBUILD_WORKER_NETWORKS_PROPERTY, "true");
+        try {
+            b = TrainingJob.run(SPARK, TrainingFixtures.with(kept, Map.of("runId", "rebuilt")), "");
+        } finally {
+            System.clearProperty(TrainingJob.REBUILD_WORKER_NETWORKS_PROPERTY);
+        }
+        assertEquals(reused, KeptNetworksTrainingMaster.Worker.REUSED.get() - reused0, "the second run rebuilt");
+
+        TrainableNetwork x = TrainableNetwork.restore(Files.readAllBytes(runs.resolve("kept/model.zip")), true);
+        TrainableNetwork y = TrainableNetwork.restore(Files.readAllBytes(runs.resolve("rebuilt/model.zip")), true);
+        TrainableNetwork init = TrainableNetwork.of(Networks.create(kept, 16, 16, 1, 3));
+        assertFalse(java.util.Arrays.equals(init.params().dup('c').data().asFloat(),
+                x.params().dup('c').data().asFloat()), "training changed nothing");
+        // oneDNN's threaded reductions may differ in the last bit between runs (see CheckpointResumeTest).
+        assertArrayEquals(y.params().dup('c').data().asFloat(), x.params().dup('c').data().asFloat(), 1e-5f);
+        assertArrayEquals(updaterState(y), updaterState(x), 1e-5f);
+        assertEquals(y.iterationCount(), x.iterationCount());
+        for (int e = 0; e < 2; e++) {
+            assertEquals(b.epochs().get(e).loss(), a.epochs().get(e).loss(), 1e-5);
+            assertEquals(b.epochs().get(e).learningRate(), a.epochs().get(e).learningRate(), 1e-12);
+        }
+    }
+}
