@@ -40,7 +40,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * with minibatch and channels swapped by δ (also swapped) as a kernel dilated by the stride s; the bias gradient is δ
  * summed over minibatch and positions. For LeNet's first layer (5×5, 1 → 20 channels, 28×28, minibatch 32, one
  * thread) that is 5.1 ms against 9.6 ms for oneDNN's {@code conv2d_bp} (data and weights), and for a 3×3, 1 → 32
- * layer on 16×16 0.95 against 1.7 ms (docs/cpu-profile.md).
+ * layer on 16×16 0.95 against 1.7 ms (docs/cpu-profile.md). For outputs larger than {@value #MAX_OUTPUT_AREA} pixels
+ * the output gradient becomes a kernel too large for this to pay, and oneDNN's full backward pass runs instead.
  *
  * <p>Installed only by {@link #install(Model)} on networks that this project trains, and only where it is exact: a
  * plain {@code ConvolutionLayer} (not frozen, not a subclass) fed by the network input, NCHW, float32, no dilation and
@@ -62,10 +63,23 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
     /** {@code -Dcnnpipeline.first-layer-input-gradient=true} keeps DL4J's full backward pass (for comparison). */
     static final String KEEP_PROPERTY = "cnnpipeline.first-layer-input-gradient";
 
-    private final ConvolutionHelper forward;
+    /**
+     * Largest output (out H × out W, pixels) whose weight gradient is computed as one convolution; larger ones use
+     * oneDNN's full backward pass. Measured faster up to LeNet's 24×24 and small-cnn's 28×28.
+     */
+    static final long MAX_OUTPUT_AREA = 32 * 32;
 
-    private FirstConvolutionHelper(ConvolutionHelper forward) {
+    private final ConvolutionHelper forward;
+    /**
+     * Whether the layer has a bias. DL4J hands a helper that is not oneDNN's a zero bias and a dummy bias-gradient
+     * view for a layer without one; oneDNN's helper must get neither (with a null bias and a bias-gradient view its
+     * conv2d_bp leaves oneDNN for libnd4j's slow generic path).
+     */
+    private final boolean hasBias;
+
+    private FirstConvolutionHelper(ConvolutionHelper forward, boolean hasBias) {
         this.forward = forward;
+        this.hasBias = hasBias;
     }
 
     /**
@@ -119,7 +133,7 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
             if (!(helper instanceof MKLDNNConvHelper)) {
                 return 0;   // already installed, no helper, or another backend's
             }
-            HELPER_FIELD.set(layer, new FirstConvolutionHelper((ConvolutionHelper) helper));
+            HELPER_FIELD.set(layer, new FirstConvolutionHelper((ConvolutionHelper) helper, conf.hasBias()));
             return 1;
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("Cannot install the first-layer convolution helper", e);
@@ -147,8 +161,8 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
      * @param delta          NCHW [minibatch, out channels, out H, out W], the gradient at the pre-activation
      * @param pad            top/left padding as the layer computed it (in Same mode, from the output size)
      * @param weightGradView [out channels, in channels, kH, kW], C order
-     * @param bias           [1, out channels], or {@code null} for a layer without a bias
-     * @param biasGradView   [1, out channels]; ignored without a bias
+     * @param bias           [1, out channels]; DL4J's zero dummy for a layer without a bias (ignored then)
+     * @param biasGradView   [1, out channels]; DL4J's dummy for a layer without a bias (ignored then)
      */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray weights, INDArray bias, INDArray delta,
@@ -161,6 +175,10 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
                                                              bwdDataAlgo,
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (!hasBias) {
+            bias = null;
+            biasGradView = null;
+        }
         if (input.dataType() != DataType.FLOAT || format != CNN2DFormat.NCHW) {
             return forward.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView,
                     weightGradView, afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format,
@@ -180,9 +198,11 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
         // first kH x kW positions.
         long rows = input.size(2) + 2L * pad[0] - (long) strides[0] * (outH - 1);
         long cols = input.size(3) + 2L * pad[1] - (long) strides[1] * (outW - 1);
-        if (rows < kH || cols < kW) {
+        if (rows < kH || cols < kW || (long) outH * outW > MAX_OUTPUT_AREA) {
             // Same mode with more padding at the bottom/right than at the top/left: the symmetric padding of this
-            // formulation cannot reach the last taps; DL4J's full backward pass instead.
+            // formulation cannot reach the last taps. Large outputs: the output gradient becomes a huge kernel, which
+            // oneDNN runs slowly and with large scratch memory (ResNet-18's 7x7/2 stem at 224x224, a 112x112 kernel
+            // dilated by 2: 1.6x the CPU time and +1 GB resident against conv2d_bp). DL4J's full backward pass instead.
             return forward.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView,
                     weightGradView, afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format,
                     workspaceMgr);
@@ -198,9 +218,7 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
                 NDArrayIndex.interval(0, kW)).permute(1, 0, 2, 3);
         weightGradView.assign(dW);
         Gradient g = new DefaultGradient();
-        // A layer without a bias gets a dummy bias-gradient view from DL4J (for helpers other than oneDNN's); its
-        // bias parameter is null then, and no bias gradient belongs in the result.
-        if (bias != null && biasGradView != null) {
+        if (hasBias) {
             biasGradView.assign(delta.sum(0, 2, 3).reshape(biasGradView.shape()));
             g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
         }
@@ -214,8 +232,8 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
                               org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo fwdAlgo,
                               ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
-        return forward.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
-                format, workspaceMgr);
+        return forward.preOutput(input, weights, hasBias ? bias : null, kernel, strides, pad, mode, fwdAlgo,
+                convolutionMode, dilation, format, workspaceMgr);
     }
 
     @Override

@@ -113,17 +113,21 @@ class BackwardPassShortcutsTest {
     @ParameterizedTest
     @CsvSource({
         // An ImageNet-style stem: 7x7, stride 2, Same padding (3 on every side), RGB input of odd size.
-        "7, 2, 19, Same",
+        "7, 2, 19, Same, true",
         // Same padding 0 at the top/left and 1 at the bottom/right: answered by oneDNN's full backward pass.
-        "3, 2, 16, Same",
+        "3, 2, 16, Same, true",
         // Truncate with a stride that leaves the last input row unused, and explicit padding.
-        "3, 2, 18, Truncate",
+        "3, 2, 18, Truncate, true",
+        // Without a bias (as in the ResNets): one convolution (16x16 output) and oneDNN's path (40x40 > 32x32).
+        "3, 1, 16, Same, false",
+        "3, 1, 40, Same, false",
     })
-    void stridedAndPaddedFirstConvolutionsGiveTheSameGradients(int kernel, int stride, int size, String mode) {
+    void stridedAndPaddedFirstConvolutionsGiveTheSameGradients(int kernel, int stride, int size, String mode,
+                                                               boolean bias) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).updater(new Sgd(0.1))
                 .convolutionMode(ConvolutionMode.valueOf(mode)).list()
                 .layer(new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(1, 1).nOut(6)
-                        .activation(Activation.RELU).build())
+                        .hasBias(bias).activation(Activation.RELU).build())
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES)
                         .activation(Activation.SOFTMAX).build())
