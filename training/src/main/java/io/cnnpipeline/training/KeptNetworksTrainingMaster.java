@@ -126,7 +126,7 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
                 return sum;
             }
             if (sum == null) {
-                return x.clone();
+                return x;   // a copy already (floats), or a partial sum that is not used again (merge)
             }
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += x[i];
@@ -188,7 +188,7 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
 
     /** A copy of an array's elements in C order, or {@code null}. */
     static float[] floats(INDArray array) {
-        return array == null ? null : array.dup('c').data().asFloat();
+        return array == null ? null : array.reshape(array.length()).toFloatVector();
     }
 
     /** A parameter-averaging worker that reuses its task thread's network of the last round. */
@@ -216,11 +216,10 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
             INDArray state = r.updaterState() == null ? null : row(r.updaterState());
             MultiLayerNetwork kept = KEPT_NETWORK.get();
             if (kept != null && sameExceptCounts(kept.getLayerWiseConfigurations(), r.configuration())) {
-                kept.setParams(params);
-                assignUpdaterState(kept.getUpdater() == null ? null : kept.getUpdater().getStateViewArray(), state);
+                takeRound(kept, kept.getUpdater() == null ? null : kept.getUpdater().getStateViewArray(), params,
+                        state);
                 kept.getLayerWiseConfigurations().setIterationCount(r.configuration().getIterationCount());
                 kept.getLayerWiseConfigurations().setEpochCount(r.configuration().getEpochCount());
-                REUSED.incrementAndGet();
                 return kept;
             }
             // As dl4j-spark builds it: a configuration of its own (the iteration count changes), the round's
@@ -230,10 +229,8 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
             if (state != null) {
                 built.setUpdater(new org.deeplearning4j.nn.updater.MultiLayerUpdater(built, state));
             }
-            Nd4j.getExecutioner().commit();
             KEPT_NETWORK.set(built);
-            BUILT.incrementAndGet();
-            return built;
+            return built(built);
         }
 
         @Override
@@ -243,11 +240,10 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
             INDArray state = r.updaterState() == null ? null : row(r.updaterState());
             ComputationGraph kept = KEPT_GRAPH.get();
             if (kept != null && sameExceptCounts(kept.getConfiguration(), r.graphConfiguration())) {
-                kept.setParams(params);
-                assignUpdaterState(kept.getUpdater() == null ? null : kept.getUpdater().getStateViewArray(), state);
+                takeRound(kept, kept.getUpdater() == null ? null : kept.getUpdater().getStateViewArray(), params,
+                        state);
                 kept.getConfiguration().setIterationCount(r.graphConfiguration().getIterationCount());
                 kept.getConfiguration().setEpochCount(r.graphConfiguration().getEpochCount());
-                REUSED.incrementAndGet();
                 return kept;
             }
             ComputationGraph built = new ComputationGraph(r.graphConfiguration().clone());
@@ -255,26 +251,33 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
             if (state != null) {
                 built.setUpdater(new org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater(built, state));
             }
-            Nd4j.getExecutioner().commit();
             KEPT_GRAPH.set(built);
-            BUILT.incrementAndGet();
-            return built;
+            return built(built);
         }
 
         private static INDArray row(float[] values) {
             return Nd4j.createFromArray(values).reshape(1, values.length);
         }
 
-        /** The round's updater state, or the zeros a new updater starts from when the round sends none. */
-        private static void assignUpdaterState(INDArray view, INDArray state) {
-            if (view == null) {
-                return;
+        /**
+         * Puts a round's parameters and updater state into a kept network: the state, or the zeros a new updater
+         * starts from when the round sends none.
+         */
+        private static void takeRound(org.deeplearning4j.nn.api.Model kept, INDArray updaterView, INDArray params,
+                                      INDArray state) {
+            kept.setParams(params);
+            if (updaterView != null && state != null) {
+                updaterView.assign(state);
+            } else if (updaterView != null) {
+                updaterView.assign(0);
             }
-            if (state != null) {
-                view.assign(state);
-            } else {
-                view.assign(0);
-            }
+            REUSED.incrementAndGet();
+        }
+
+        private static <M extends org.deeplearning4j.nn.api.Model> M built(M network) {
+            Nd4j.getExecutioner().commit();
+            BUILT.incrementAndGet();
+            return network;
         }
     }
 
