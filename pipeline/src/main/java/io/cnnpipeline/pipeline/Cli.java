@@ -468,6 +468,11 @@ public final class Cli {
                 + "recompute them); default ${DEFAULT-VALUE}.")
         String cacheMode;
 
+        @Option(names = "--width-multiplier", defaultValue = "1.0", description = "train.width-multiplier of the "
+                + "DL4J cases (channels of every convolution x this; small-cnn, vgg11, vgg16, resnet20); default "
+                + "${DEFAULT-VALUE}.")
+        double widthMultiplier;
+
         static final List<String> CASES = List.of("single-1", "single-default", "spark", "shared", "pytorch",
                 "pair-1", "cluster");
 
@@ -482,6 +487,11 @@ public final class Cli {
             InvalidConfigException.require(io.cnnpipeline.training.TrainingConfig.CACHE_MODES.contains(cacheMode),
                     "--cache-mode", "must be none or device", cacheMode);
             TrainBench.cacheMode = cacheMode;
+            InvalidConfigException.require(widthMultiplier > 0 && (widthMultiplier == 1
+                            || io.cnnpipeline.training.TrainingConfig.WIDTH_NETWORKS.contains(network)),
+                    "--width-multiplier", "must be > 0, and 1 for networks other than "
+                            + io.cnnpipeline.training.TrainingConfig.WIDTH_NETWORKS, widthMultiplier);
+            TrainBench.widthMultiplier = widthMultiplier;
             InvalidConfigException.require(!cases.contains("pair-1") || workers == 2, "--workers",
                     "must be 2 with the pair-1 case", workers);
             InvalidConfigException.require((long) batch * (minibatches + warmup) <= 60_000, "--minibatches",

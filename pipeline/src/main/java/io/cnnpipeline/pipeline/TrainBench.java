@@ -41,6 +41,9 @@ final class TrainBench {
     /** {@code train.cache-mode} of the DL4J cases (the bench's {@code --cache-mode}). */
     static String cacheMode = "device";
 
+    /** {@code train.width-multiplier} of the DL4J cases (the bench's {@code --width-multiplier}). */
+    static double widthMultiplier = 1.0;
+
     private TrainBench() {
     }
 
@@ -105,7 +108,7 @@ final class TrainBench {
 
     /**
      * Child-process entry: {@code TrainBench single|spark|shared|cluster <idx dir> <network> <batch> <warmup> <minibatches>
-     * <workers> <averaging> [<input size> [<cache mode>]]}; prints one {@code RESULT <json>} line.
+     * <workers> <averaging> [<input size> [<cache mode> [<width multiplier>]]]}; prints one {@code RESULT <json>} line.
      */
     public static void main(String[] args) throws Exception {
         String mode = args[0];
@@ -118,6 +121,7 @@ final class TrainBench {
         int averaging = Integer.parseInt(args[7]);
         int size = args.length > 8 ? Integer.parseInt(args[8]) : 28;
         String cache = args.length > 9 ? args[9] : "device";
+        String widthMultiplier = args.length > 10 ? args[10] : "1.0";
         io.cnnpipeline.training.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
         int channels = size == 28 ? 1 : 3;
         boolean shared = mode.equals("shared");
@@ -127,7 +131,7 @@ final class TrainBench {
                 "train.network=" + network, "train.batch-size-per-worker=" + batch,
                 "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
                 "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size,
-                "train.cache-mode=" + cache));
+                "train.cache-mode=" + cache, "train.width-multiplier=" + widthMultiplier));
         TrainingConfig config = pc.train();
         List<DataSet> data = minibatches(idx, batch, warmup + measured, size);
         io.cnnpipeline.training.TrainableNetwork net = io.cnnpipeline.training.TrainableNetwork.of(
@@ -294,7 +298,8 @@ final class TrainBench {
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBench.class.getName(), mode,
                 idx.toString(), network, Integer.toString(batch), Integer.toString(warmup), Integer.toString(measured),
-                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size), cacheMode));
+                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size), cacheMode,
+                Double.toString(widthMultiplier)));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         if (ompThreads > 0) {
             pb.environment().put("OMP_NUM_THREADS", Integer.toString(ompThreads));

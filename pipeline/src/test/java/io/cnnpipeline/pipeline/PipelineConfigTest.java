@@ -119,6 +119,8 @@ class PipelineConfigTest {
         "train.resume=true ; train.checkpoint-every-epochs=0|train.resume|needs checkpoints",
         "train.training-master=allreduce|train.training-master|must be parameter-averaging or gradient-sharing",
         "train.cache-mode=host|train.cache-mode|must be none or device",
+        "train.network=small-cnn ; train.width-multiplier=0|train.width-multiplier|must be > 0",
+        "train.network=lenet ; train.width-multiplier=2|train.width-multiplier|must be 1 for lenet",
         "train.training-master=gradient-sharing ; train.gradient-sharing.threshold=0|train.gradient-sharing.threshold|must be > 0",
         "train.training-master=gradient-sharing ; train.gradient-sharing.threshold-algorithm=topk|train.gradient-sharing.threshold-algorithm|must be adaptive or fixed",
         "train.training-master=gradient-sharing ; train.gradient-sharing.controller-port=0|train.gradient-sharing.controller-port|must be in 1..65535",

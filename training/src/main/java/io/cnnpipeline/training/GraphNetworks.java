@@ -46,14 +46,17 @@ final class GraphNetworks {
         };
     }
 
-    static ComputationGraphConfiguration build(NeuralNetConfiguration.Builder base, String network, int height,
+    static ComputationGraphConfiguration build(NeuralNetConfiguration.Builder base, TrainingConfig config, int height,
                                                int width, int channels, int classes) {
+        String network = config.network();
         ComputationGraphConfiguration.GraphBuilder g = base.convolutionMode(ConvolutionMode.Same).graphBuilder()
                 .addInputs("input").setInputTypes(InputType.convolutional(height, width, channels));
         boolean imagenet = Math.min(height, width) >= IMAGENET_STEM_MIN_SIZE;
         String last = switch (network) {
             // CIFAR ResNet-20 (§4.2): 3 stages of 3 basic blocks, 16/32/64 filters, no pooling stem.
-            case "resnet20" -> resnet(g, stem(g, 16, false), new int[] {3, 3, 3}, new int[] {16, 32, 64}, false);
+            // train.width-multiplier k widens every convolution: WRN-20-k (Zagoruyko & Komodakis 2016).
+            case "resnet20" -> resnet(g, stem(g, config.width(16), false), new int[] {3, 3, 3},
+                    new int[] {config.width(16), config.width(32), config.width(64)}, false);
             case "resnet18" -> resnet(g, stem(g, 64, imagenet), new int[] {2, 2, 2, 2}, new int[] {64, 128, 256, 512},
                     false);
             case "resnet34" -> resnet(g, stem(g, 64, imagenet), new int[] {3, 4, 6, 3}, new int[] {64, 128, 256, 512},

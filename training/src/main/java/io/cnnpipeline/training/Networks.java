@@ -67,12 +67,12 @@ public final class Networks {
                         .build();
             case "small-cnn":
                 return base.convolutionMode(ConvolutionMode.Same).list()
-                        .layer(conv("conv1_1", 32)).layer(bn("bn1_1"))
-                        .layer(conv("conv1_2", 32)).layer(bn("bn1_2"))
+                        .layer(conv("conv1_1", config.width(32))).layer(bn("bn1_1"))
+                        .layer(conv("conv1_2", config.width(32))).layer(bn("bn1_2"))
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1")
                                 .kernelSize(2, 2).stride(2, 2).build())
-                        .layer(conv("conv2_1", 64)).layer(bn("bn2_1"))
-                        .layer(conv("conv2_2", 64)).layer(bn("bn2_2"))
+                        .layer(conv("conv2_1", config.width(64))).layer(bn("bn2_1"))
+                        .layer(conv("conv2_2", config.width(64))).layer(bn("bn2_2"))
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool2")
                                 .kernelSize(2, 2).stride(2, 2).build())
                         .layer(new DenseLayer.Builder().name("fc1").nOut(256).activation(Activation.RELU)
@@ -84,10 +84,10 @@ public final class Networks {
             case "alexnet":
                 return alexnet(base, height, width, channels, classes);
             case "vgg11":
-                return vgg(base, new int[][] {{64}, {128}, {256, 256}, {512, 512}, {512, 512}}, height, width, channels,
+                return vgg(base, config, new int[][] {{64}, {128}, {256, 256}, {512, 512}, {512, 512}}, height, width, channels,
                         classes);
             case "vgg16":
-                return vgg(base, new int[][] {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512},
+                return vgg(base, config, new int[][] {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512},
                         {512, 512, 512}}, height, width, channels, classes);
             default:
                 if (GraphNetworks.isGraph(config.network())) {
@@ -133,7 +133,7 @@ public final class Networks {
         if (!isGraph(config.network())) {
             throw new IllegalArgumentException("Cannot build " + config.network() + " as a ComputationGraph");
         }
-        return GraphNetworks.build(base(config), config.network(), height, width, channels, classes);
+        return GraphNetworks.build(base(config), config, height, width, channels, classes);
     }
 
     /**
@@ -202,7 +202,8 @@ public final class Networks {
      * skip the last poolings), then two dropout-0.5 dense layers (4096 units from
      * {@value GraphNetworks#IMAGENET_STEM_MIN_SIZE} pixels up, else 512).
      */
-    private static MultiLayerConfiguration vgg(NeuralNetConfiguration.Builder base, int[][] stages, int height,
+    private static MultiLayerConfiguration vgg(NeuralNetConfiguration.Builder base, TrainingConfig config,
+                                               int[][] stages, int height,
                                                int width, int channels, int classes) {
         boolean imagenet = Math.min(height, width) >= GraphNetworks.IMAGENET_STEM_MIN_SIZE;
         int dense = imagenet ? 4096 : 512;
@@ -211,7 +212,7 @@ public final class Networks {
         for (int s = 0; s < stages.length; s++) {
             for (int c = 0; c < stages[s].length; c++) {
                 String name = "conv" + (s + 1) + "_" + (c + 1);
-                l.layer(conv(name, stages[s][c]));
+                l.layer(conv(name, config.width(stages[s][c])));
                 l.layer(bn("bn" + (s + 1) + "_" + (c + 1)));
             }
             if (side >= 4) {

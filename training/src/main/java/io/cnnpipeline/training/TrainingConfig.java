@@ -74,8 +74,13 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
                              int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
-                             Transfer transfer, GradientSharing gradientSharing, String cacheMode)
+                             Transfer transfer, GradientSharing gradientSharing, String cacheMode,
+                             double widthMultiplier)
         implements Serializable {
+
+    /** The networks whose convolution widths {@code train.width-multiplier} scales. */
+    public static final Set<String> WIDTH_NETWORKS = new java.util.TreeSet<>(Set.of("small-cnn", "vgg11", "vgg16",
+            "resnet20"));
 
     /** Values of {@code train.cache-mode}. */
     public static final Set<String> CACHE_MODES = Set.of("none", "device");
@@ -223,6 +228,10 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         gradientSharing = gradientSharing == null ? GradientSharing.OFF : gradientSharing;
         cacheMode = cacheMode == null ? "device" : cacheMode;
         require(CACHE_MODES.contains(cacheMode), "train.cache-mode", "must be none or device", cacheMode);
+        require(widthMultiplier > 0 && Double.isFinite(widthMultiplier), "train.width-multiplier", "must be > 0",
+                widthMultiplier);
+        require(widthMultiplier == 1 || WIDTH_NETWORKS.contains(network), "train.width-multiplier",
+                "must be 1 for " + network + " (it scales " + WIDTH_NETWORKS + ")", widthMultiplier);
         require(!gradientSharing.enabled() || !lars, "train.lars", "is applied between parameter averagings; it "
                 + "is not available with train.training-master = gradient-sharing", lars);
     }
@@ -231,6 +240,11 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
     public int batchSizeAt(int epoch) {
         java.util.SortedMap<Integer, Integer> upTo = batchSizeSchedule.headMap(epoch + 1);
         return upTo.isEmpty() ? batchSizePerWorker : upTo.get(upTo.lastKey());
+    }
+
+    /** {@code filters} × {@link #widthMultiplier}, rounded, at least 1: a convolution's output channels. */
+    public int width(int filters) {
+        return Math.max(1, (int) Math.round(filters * widthMultiplier));
     }
 
     /** Whether checkpoints are written at all. */

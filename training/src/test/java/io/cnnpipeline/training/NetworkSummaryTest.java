@@ -73,4 +73,43 @@ class NetworkSummaryTest {
         // BN running statistics).
         assertTrue(s.parameters() > 270_000 && s.parameters() < 290_000, "parameters " + s.parameters());
     }
+    /**
+     * {@code train.width-multiplier} scales every convolution's output channels (MobileNet's α; for resnet20 the
+     * Wide ResNet factor k) and leaves dense layers alone: small-cnn's 3×3 convolutions have 9·c_in·c_out weights, so
+     * ×2 widths give 4× their parameters, while fc1 keeps 256 units over twice the flattened inputs.
+     */
+    @Test
+    void widthMultiplierScalesConvolutionChannelsOnly() {
+        TrainingConfig base = TrainingFixtures.with(TrainingFixtures.config("/tmp/unused", "r", "nesterov", 0.01, 1,
+                2, 8, 2, "direct", new io.cnnpipeline.preprocessing.augment.AugmentationPipeline(28, List.of())),
+                java.util.Map.of("network", "small-cnn"));
+        NetworkSummary one = NetworkSummary.of(base, 28, 28, 1, 10);
+        NetworkSummary two = NetworkSummary.of(TrainingFixtures.with(base, java.util.Map.of("widthMultiplier", 2.0)),
+                28, 28, 1, 10);
+        NetworkSummary half = NetworkSummary.of(TrainingFixtures.with(base, java.util.Map.of("widthMultiplier", 1.5)),
+                28, 28, 1, 10);
+        java.util.Map<String, NetworkSummary.Row> a = rows(one);
+        java.util.Map<String, NetworkSummary.Row> b = rows(two);
+        assertEquals("32x28x28", a.get("conv1_2").outputShape());
+        assertEquals("64x28x28", b.get("conv1_2").outputShape());
+        assertEquals("128x7x7", b.get("pool2").outputShape());
+        assertEquals("96x14x14", rows(half).get("conv2_2").outputShape(), "1.5 x 64");
+        assertEquals(9L * 32 * 32, a.get("conv1_2").parameters(), "bias-free 3x3 convolution");
+        assertEquals(4 * a.get("conv1_2").parameters(), b.get("conv1_2").parameters());
+        assertEquals(4 * a.get("conv2_2").parameters(), b.get("conv2_2").parameters());
+        assertEquals("256", b.get("fc1").outputShape());
+        assertEquals(128L * 7 * 7 * 256 + 256, b.get("fc1").parameters());
+
+        TrainingConfig resnet = TrainingFixtures.with(base, java.util.Map.of("network", "resnet20"));
+        java.util.Map<String, NetworkSummary.Row> wrn = rows(NetworkSummary.of(
+                TrainingFixtures.with(resnet, java.util.Map.of("widthMultiplier", 4.0)), 28, 28, 1, 10));
+        assertEquals("64x28x28", wrn.get("res2c_relu").outputShape(), "WRN-20-4: 16k");
+        assertEquals("256x7x7", wrn.get("res4c_relu").outputShape(), "WRN-20-4: 64k");
+    }
+
+    private static java.util.Map<String, NetworkSummary.Row> rows(NetworkSummary s) {
+        java.util.Map<String, NetworkSummary.Row> rows = new java.util.HashMap<>();
+        s.rows().forEach(r -> rows.put(r.name(), r));
+        return rows;
+    }
 }
