@@ -406,8 +406,8 @@ public final class TrainingJob {
 
     /**
      * dl4j-spark's gradient-sharing master ({@code SharedTrainingMaster}) for a configuration: minibatches of
-     * {@code batchSizePerWorker} examples (the RDD holds DataSets of that size) split over {@code workers} Spark
-     * partitions, threshold-encoded updates shared over
+     * {@code batchSizePerWorker} examples (the RDD holds DataSets of that size) split into exactly {@code workers}
+     * Spark partitions (one long task per worker and epoch), threshold-encoded updates shared over
      * Aeron UDP with the driver at {@code train.gradient-sharing.controller-address} (default
      * {@code spark.driver.host}) and {@code controller-port}. A new master per epoch: dl4j-spark then sets up a new
      * parameter server and new executor-side trainers from the driver's network, so the epoch's learning rate and
@@ -442,6 +442,12 @@ public final class TrainingJob {
                         workers, threshold, batchSizePerWorker)
                         .batchSizePerWorker(batchSizePerWorker)
                         .workersPerNode(g.workersPerNode())
+                        // Exactly one partition per worker. DL4J's default repartitioner makes one partition per
+                        // batchSizePerWorker / rddDataSetNumExamples (= 1) DataSets: a short Spark task per minibatch,
+                        // and every task that attaches to the executor's SharedTrainingWrapper while the previous
+                        // one is handing over its trainer thread (after its fit loop, before isFirst is cleared)
+                        // waits forever in BlockingObserver.waitTillDone, which has no timeout.
+                        .repartitioner(new org.deeplearning4j.spark.impl.repartitioner.EqualRepartitioner())
                         .workerPrefetchNumBatches(config.prefetchBatches())
                         .rddTrainingApproach("export".equals(config.rddTrainingApproach())
                                 ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
