@@ -184,16 +184,18 @@ public final class Cli {
     }
 
     @Command(name = "network", description = "Print the configured network's layers, output shapes, parameter "
-            + "counts and FLOPs per image (train.network at train.input-size).")
+            + "counts and FLOPs per image (train.network at train.input-size, for the channels and classes of the "
+            + "dataset at train.dataset when it exists).")
     static final class ShowNetwork implements Callable<Integer> {
         @CommandLine.ParentCommand
         Cli parent;
 
-        @Option(names = "--channels", defaultValue = "3", description = "Input channels (default ${DEFAULT-VALUE}).")
-        int channels;
+        @Option(names = "--channels", description = "Input channels, 1 or 3 (default: the dataset's, else "
+                + "preprocess.channels).")
+        Integer channels;
 
-        @Option(names = "--classes", defaultValue = "1000", description = "Output classes (default ${DEFAULT-VALUE}).")
-        int classes;
+        @Option(names = "--classes", description = "Output classes (default: the dataset's, else 1000).")
+        Integer classes;
 
         @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
         boolean demo;
@@ -202,17 +204,32 @@ public final class Cli {
         public Integer call() {
             PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
                     parent.overrides);
-            if (channels != 1 && channels != 3) {
+            if (channels != null && channels != 1 && channels != 3) {
                 throw new InvalidConfigException("--channels", "must be 1 or 3", channels);
             }
-            if (classes < 2) {
+            if (classes != null && classes < 2) {
                 throw new InvalidConfigException("--classes", "must be >= 2", classes);
             }
+            io.cnnpipeline.preprocessing.DatasetDirectory dataset = openIfPresent(config.train().dataset());
+            int c = channels != null ? channels
+                    : dataset != null ? dataset.manifest().channels() : config.preprocess().channels();
+            int k = classes != null ? classes : dataset != null ? dataset.classes().size() : 1000;
             int size = config.train().inputSize();
-            out.printf("%s on %dx%dx%d input, %d classes%n", config.train().network(), channels, size, size, classes);
-            out.print(io.cnnpipeline.training.NetworkSummary.of(config.train(), size, size, channels, classes)
-                    .render());
+            out.printf("%s on %dx%dx%d input, %d classes%s%n", config.train().network(), c, size, size, k,
+                    dataset != null && (channels == null || classes == null) ? " (dataset " + dataset.uri() + ")"
+                            : "");
+            out.print(io.cnnpipeline.training.NetworkSummary.of(config.train(), size, size, c, k).render());
             return 0;
+        }
+
+        /** The dataset at {@code uri}, or null when it has not been written (no manifest there). */
+        private static io.cnnpipeline.preprocessing.DatasetDirectory openIfPresent(String uri) {
+            org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+            org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(uri, hadoop);
+            org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(uri,
+                    io.cnnpipeline.preprocessing.ShardSchema.MANIFEST);
+            return io.cnnpipeline.preprocessing.HadoopFiles.exists(fs, manifest)
+                    ? io.cnnpipeline.preprocessing.DatasetDirectory.open(uri, hadoop) : null;
         }
     }
 

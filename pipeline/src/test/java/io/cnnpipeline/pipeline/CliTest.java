@@ -155,4 +155,43 @@ class CliTest {
         assertEquals("2", none[0]);
         assertTrue(none[2].contains("Cannot use --photos: no JPEG"), none[2]);
     }
+    /**
+     * {@code network} sizes the network for the dataset at train.dataset when it has been written (its manifest's
+     * channels, its classes.json), else for preprocess.channels and 1000 classes; --channels / --classes win.
+     */
+    @Test
+    void networkSummaryTakesTheDatasetsChannelsAndClasses(@TempDir Path tmp) throws Exception {
+        String[] none = run("network", "--set", "train.network=lenet", "--set", "train.input-size=28",
+                "--set", "preprocess.channels=1", "--set", "train.dataset=" + tmp.resolve("not-written"));
+        assertEquals("0", none[0], none[2]);
+        assertTrue(none[1].startsWith("lenet on 1x28x28 input, 1000 classes\n"), none[1]);
+
+        Path dataset = tmp.resolve("dataset");
+        Files.createDirectories(dataset);
+        Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.MANIFEST),
+                io.cnnpipeline.preprocessing.Json.toBytes(new io.cnnpipeline.preprocessing.DatasetManifest(
+                        io.cnnpipeline.preprocessing.ShardSchema.VERSION, "2026-12-02T00:00:00Z", java.util.Map.of(),
+                        0, 0, 0, java.util.Map.of(), 3, 0, "png", 0, null, java.util.Map.of())));
+        Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.CLASSES),
+                io.cnnpipeline.preprocessing.Json.toBytes(List.of("cat", "dog", "fox")));
+        Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.STATS),
+                io.cnnpipeline.preprocessing.Json.toBytes(new io.cnnpipeline.preprocessing.DatasetStats(3, 0, 0,
+                        new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.25, 0.25}, null, null, null,
+                        java.util.Map.of(), java.util.Map.of())));
+        String[] written = run("network", "--set", "train.network=lenet", "--set", "train.input-size=28",
+                "--set", "preprocess.channels=1", "--set", "train.dataset=" + dataset);
+        assertEquals("0", written[0], written[2]);
+        assertTrue(written[1].startsWith("lenet on 3x28x28 input, 3 classes (dataset "), written[1]);
+        // LeNet's output layer: 500 inputs x 3 classes + 3 biases.
+        assertTrue(written[1].contains("1,503"), written[1]);
+
+        String[] chosen = run("network", "--channels", "1", "--classes", "10", "--set", "train.network=lenet",
+                "--set", "train.input-size=28", "--set", "train.dataset=" + dataset);
+        assertTrue(chosen[1].startsWith("lenet on 1x28x28 input, 10 classes\n"), chosen[1]);
+        assertTrue(chosen[1].contains("431,080 parameters"), chosen[1]);
+
+        String[] bad = run("network", "--channels", "2");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--channels"), bad[2]);
+    }
 }
