@@ -504,10 +504,8 @@ public final class Cli {
             InvalidConfigException.require(io.cnnpipeline.training.TrainingConfig.CACHE_MODES.contains(cacheMode),
                     "--cache-mode", "must be none or device", cacheMode);
             TrainBench.cacheMode = cacheMode;
-            InvalidConfigException.require(widthMultiplier > 0 && (widthMultiplier == 1
-                            || io.cnnpipeline.training.TrainingConfig.WIDTH_NETWORKS.contains(network)),
-                    "--width-multiplier", "must be > 0, and 1 for networks other than "
-                            + io.cnnpipeline.training.TrainingConfig.WIDTH_NETWORKS, widthMultiplier);
+            io.cnnpipeline.training.TrainingConfig.requireWidthMultiplier(network, widthMultiplier,
+                    "--width-multiplier");
             TrainBench.widthMultiplier = widthMultiplier;
             InvalidConfigException.require(!cases.contains("pair-1") || workers == 2, "--workers",
                     "must be 2 with the pair-1 case", workers);

@@ -228,10 +228,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         gradientSharing = gradientSharing == null ? GradientSharing.OFF : gradientSharing;
         cacheMode = cacheMode == null ? "device" : cacheMode;
         require(CACHE_MODES.contains(cacheMode), "train.cache-mode", "must be none or device", cacheMode);
-        require(widthMultiplier > 0 && Double.isFinite(widthMultiplier), "train.width-multiplier", "must be > 0",
-                widthMultiplier);
-        require(widthMultiplier == 1 || WIDTH_NETWORKS.contains(network), "train.width-multiplier",
-                "must be 1 for " + network + " (it scales " + WIDTH_NETWORKS + ")", widthMultiplier);
+        requireWidthMultiplier(network, widthMultiplier, "train.width-multiplier");
         require(!gradientSharing.enabled() || !lars, "train.lars", "is applied between parameter averagings; it "
                 + "is not available with train.training-master = gradient-sharing", lars);
     }
@@ -240,6 +237,18 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
     public int batchSizeAt(int epoch) {
         java.util.SortedMap<Integer, Integer> upTo = batchSizeSchedule.headMap(epoch + 1);
         return upTo.isEmpty() ? batchSizePerWorker : upTo.get(upTo.lastKey());
+    }
+
+    /**
+     * Checks a width multiplier for a network: &gt; 0, and 1 unless the network is one of {@link #WIDTH_NETWORKS}.
+     *
+     * @param key the configuration key or command-line option to name in the error
+     * @throws io.cnnpipeline.preprocessing.InvalidConfigException naming {@code key} when the value is not allowed
+     */
+    public static void requireWidthMultiplier(String network, double widthMultiplier, String key) {
+        require(widthMultiplier > 0 && Double.isFinite(widthMultiplier), key, "must be > 0", widthMultiplier);
+        require(widthMultiplier == 1 || WIDTH_NETWORKS.contains(network), key,
+                "must be 1 for " + network + " (it scales " + WIDTH_NETWORKS + ")", widthMultiplier);
     }
 
     /** {@code filters} × {@link #widthMultiplier}, rounded, at least 1: a convolution's output channels. */

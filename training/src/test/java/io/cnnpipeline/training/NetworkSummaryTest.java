@@ -59,20 +59,17 @@ class NetworkSummaryTest {
     /** Small inputs get the CIFAR stem (no pooling): ResNet-20 on 28×28 keeps 28×28 through its first stage. */
     @Test
     void smallInputsGetTheCifarStem() {
-        TrainingConfig config = TrainingFixtures.with(TrainingFixtures.config("/tmp/unused", "r", "nesterov", 0.01, 1,
-                2, 8, 2, "direct", new io.cnnpipeline.preprocessing.augment.AugmentationPipeline(28, List.of())),
-                java.util.Map.of("network", "resnet20"));
-        NetworkSummary s = NetworkSummary.of(config, 28, 28, 1, 10);
-        java.util.Map<String, String> shapes = new java.util.HashMap<>();
-        s.rows().forEach(r -> shapes.put(r.name(), r.outputShape()));
-        assertEquals("16x28x28", shapes.get("res2c_relu"));
-        assertEquals("32x14x14", shapes.get("res3a_relu"));
-        assertEquals("64x7x7", shapes.get("res4c_relu"));
-        assertEquals(null, shapes.get("stem_pool"));
+        NetworkSummary s = NetworkSummary.of(fashionMnist("resnet20"), 28, 28, 1, 10);
+        java.util.Map<String, NetworkSummary.Row> rows = rows(s);
+        assertEquals("16x28x28", rows.get("res2c_relu").outputShape());
+        assertEquals("32x14x14", rows.get("res3a_relu").outputShape());
+        assertEquals("64x7x7", rows.get("res4c_relu").outputShape());
+        assertEquals(null, rows.get("stem_pool"));
         // He et al. 2016, Table 6: ResNet-20 has 0.27 M parameters (ours: 1 input channel, projection shortcuts,
         // BN running statistics).
         assertTrue(s.parameters() > 270_000 && s.parameters() < 290_000, "parameters " + s.parameters());
     }
+
     /**
      * {@code train.width-multiplier} scales every convolution's output channels (MobileNet's α; for resnet20 the
      * Wide ResNet factor k) and leaves dense layers alone: small-cnn's 3×3 convolutions have 9·c_in·c_out weights, so
@@ -80,9 +77,7 @@ class NetworkSummaryTest {
      */
     @Test
     void widthMultiplierScalesConvolutionChannelsOnly() {
-        TrainingConfig base = TrainingFixtures.with(TrainingFixtures.config("/tmp/unused", "r", "nesterov", 0.01, 1,
-                2, 8, 2, "direct", new io.cnnpipeline.preprocessing.augment.AugmentationPipeline(28, List.of())),
-                java.util.Map.of("network", "small-cnn"));
+        TrainingConfig base = fashionMnist("small-cnn");
         NetworkSummary one = NetworkSummary.of(base, 28, 28, 1, 10);
         NetworkSummary two = NetworkSummary.of(TrainingFixtures.with(base, java.util.Map.of("widthMultiplier", 2.0)),
                 28, 28, 1, 10);
@@ -100,13 +95,21 @@ class NetworkSummaryTest {
         assertEquals("256", b.get("fc1").outputShape());
         assertEquals(128L * 7 * 7 * 256 + 256, b.get("fc1").parameters());
 
-        TrainingConfig resnet = TrainingFixtures.with(base, java.util.Map.of("network", "resnet20"));
         java.util.Map<String, NetworkSummary.Row> wrn = rows(NetworkSummary.of(
-                TrainingFixtures.with(resnet, java.util.Map.of("widthMultiplier", 4.0)), 28, 28, 1, 10));
+                TrainingFixtures.with(fashionMnist("resnet20"), java.util.Map.of("widthMultiplier", 4.0)), 28, 28, 1,
+                10));
         assertEquals("64x28x28", wrn.get("res2c_relu").outputShape(), "WRN-20-4: 16k");
         assertEquals("256x7x7", wrn.get("res4c_relu").outputShape(), "WRN-20-4: 64k");
     }
 
+    /** A configuration of {@code network} for 28×28 inputs (Fashion-MNIST's size). */
+    private static TrainingConfig fashionMnist(String network) {
+        return TrainingFixtures.with(TrainingFixtures.config("/tmp/unused", "r", "nesterov", 0.01, 1, 2, 8, 2,
+                "direct", new io.cnnpipeline.preprocessing.augment.AugmentationPipeline(28, List.of())),
+                java.util.Map.of("network", network));
+    }
+
+    /** The summary's rows by layer name. */
     private static java.util.Map<String, NetworkSummary.Row> rows(NetworkSummary s) {
         java.util.Map<String, NetworkSummary.Row> rows = new java.util.HashMap<>();
         s.rows().forEach(r -> rows.put(r.name(), r));
