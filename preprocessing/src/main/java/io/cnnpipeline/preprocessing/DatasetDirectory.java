@@ -78,6 +78,15 @@ public final class DatasetDirectory {
         return manifestSha256;
     }
 
+    /**
+     * What identifies this dataset's content for a resumed training run: {@link DatasetManifest#contentSha256()} when
+     * the manifest has it (a re-run of the preprocess stage on the same inputs gives the same value), else
+     * {@link #manifestSha256()} for manifests written before content fingerprints.
+     */
+    public String contentFingerprint() {
+        return manifest.contentSha256() != null ? manifest.contentSha256() : manifestSha256;
+    }
+
     public List<String> classes() {
         return classes;
     }

@@ -16,12 +16,16 @@ import java.util.Map;
  * @param shortSide     stored short side in pixels, 0 if sizes were kept
  * @param codec         storage codec id
  * @param shardBytes    total bytes of the shard files
+ * @param contentSha256 fingerprint of the written rows (keys, labels, encoded images, split assignment), the same for
+ *                      any re-run of the preprocess stage on the same inputs and settings, unlike the manifest bytes
+ *                      (which carry {@code createdAt} and provenance); {@code null} in manifests written before it
+ *                      was recorded
  * @param config        the ingest configuration
  * @param provenance    versions, user and host that produced the dataset
  */
 public record DatasetManifest(int schemaVersion, String createdAt, Map<String, String> inputs, long inputCount,
                               long written, long quarantined, Map<String, SplitCounts> splits, int channels,
-                              int shortSide, String codec, long shardBytes, IngestConfig config,
+                              int shortSide, String codec, long shardBytes, String contentSha256, IngestConfig config,
                               Map<String, String> provenance) {
 
     /** Counts of one split. */

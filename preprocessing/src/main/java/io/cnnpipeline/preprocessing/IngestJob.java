@@ -1,5 +1,6 @@
 package io.cnnpipeline.preprocessing;
 
+import static org.apache.spark.sql.functions.bit_xor;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.length;
@@ -10,6 +11,7 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -214,15 +216,19 @@ public final class IngestJob {
             Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
             Map<String, Long> quarantinedPerSplit = new TreeMap<>();
             Map<String, Long> imageBytesPerSplit = new TreeMap<>();
+            Map<String, Long> contentHashPerClass = new TreeMap<>();
             long inputs = 0;
             for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
-                    .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name())))).collectAsList()) {
+                    .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name()))),
+                            bit_xor(xxhash64(col(ShardSchema.KEY.name()), col(ShardSchema.LABEL.name()),
+                                    col(ShardSchema.IMAGE.name())))).collectAsList()) {
                 String split = r.getString(0);
                 long n = r.getLong(3);
                 inputs += n;
                 if (r.getBoolean(2)) {
                     writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
                     imageBytesPerSplit.merge(split, r.isNullAt(4) ? 0L : r.getLong(4), Long::sum);
+                    contentHashPerClass.put(split + "\t" + r.getString(1), r.getLong(5));
                 } else {
                     quarantinedPerSplit.merge(split, n, Long::sum);
                 }
@@ -270,7 +276,8 @@ public final class IngestJob {
             long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
             DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
                     config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
-                    config.codec().id(), shardBytes, config, provenance(spark));
+                    config.codec().id(), shardBytes,
+                    contentSha256(config, writtenPerClass, contentHashPerClass), config, provenance(spark));
             if (config.contactSheetSize() > 0) {
                 Dataset<Row> sample = spark.read().parquet(new Path(new Path(staging, ShardSchema.SHARDS_DIR),
                         ShardSchema.TRAIN).toString());
@@ -458,6 +465,26 @@ public final class IngestJob {
         Map<String, Long> sizes = DatasetStatsJob.imageSizes(train);
         long images = classCounts.values().stream().mapToLong(Long::longValue).sum();
         return DatasetStats.fromMoments(moments, channels, images, new TreeMap<>(classCounts), sizes);
+    }
+
+    /**
+     * The dataset's content fingerprint ({@link DatasetManifest#contentSha256()}): SHA-256 of a text that lists, per
+     * split and class in sorted order, the rows written and the XOR of the rows' 64-bit xxHash of (key, label, encoded
+     * image). XOR makes it independent of row order and partitioning; keys are relative to the split inputs, so moving
+     * the inputs elsewhere keeps it; any changed image, label, key or split assignment changes it.
+     */
+    static String contentSha256(IngestConfig config, Map<String, Map<String, Long>> writtenPerClass,
+                                Map<String, Long> contentHashPerClass) {
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "cnn-pipeline dataset content v1\t%d\t%d\t%d\t%s%n",
+                ShardSchema.VERSION, config.channels(), config.shortSide(), config.codec().id()));
+        for (Map.Entry<String, Map<String, Long>> split : writtenPerClass.entrySet()) {
+            for (Map.Entry<String, Long> cls : split.getValue().entrySet()) {
+                String group = split.getKey() + "\t" + cls.getKey();
+                text.append(String.format(Locale.ROOT, "%s\t%d\t%016x%n", group, cls.getValue(),
+                        contentHashPerClass.getOrDefault(group, 0L)));
+            }
+        }
+        return DatasetDirectory.sha256(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static Map<String, String> provenance(SparkSession spark) {

@@ -134,13 +134,49 @@ class IngestJobTest {
                 64L << 20, 0, 42, false);
         IngestConfig otherSeed = config(data.resolve("train").toString(), null, tmp.resolve("c").toString(),
                 1 << 20, 1 << 20, 7, false);
-        Set<String> a = rows(IngestJob.run(SPARK, many));
-        Set<String> b = rows(IngestJob.run(SPARK, few));
+        IngestResult manyResult = IngestJob.run(SPARK, many);
+        IngestResult fewResult = IngestJob.run(SPARK, few);
+        Set<String> a = rows(manyResult);
+        Set<String> b = rows(fewResult);
         assertEquals(a, b);
         assertArrayEquals(readBytes(tmp.resolve("a").resolve(ContactSheet.FILE)),
                 readBytes(tmp.resolve("b").resolve(ContactSheet.FILE)), "the same sample on the contact sheet");
         assertEquals(36, a.size());
-        assertNotEquals(a, rows(IngestJob.run(SPARK, otherSeed)), "another seed assigns other validation rows");
+        IngestResult otherSeedResult = IngestJob.run(SPARK, otherSeed);
+        assertNotEquals(a, rows(otherSeedResult), "another seed assigns other validation rows");
+
+        // The content fingerprint follows the rows, not the run: equal for the two partitionings although the
+        // manifests' bytes differ (createdAt, application id), different for another split assignment.
+        String fingerprint = manyResult.manifest().contentSha256();
+        assertEquals(64, fingerprint.length());
+        assertEquals(fingerprint, fewResult.manifest().contentSha256());
+        assertNotEquals(DatasetDirectory.open(manyResult.output(), SPARK.sparkContext().hadoopConfiguration())
+                .manifestSha256(), DatasetDirectory.open(fewResult.output(), SPARK.sparkContext()
+                .hadoopConfiguration()).manifestSha256());
+        assertNotEquals(fingerprint, otherSeedResult.manifest().contentSha256());
+    }
+
+    @Test
+    void oneChangedImageChangesTheContentFingerprint(@TempDir Path tmp) throws IOException {
+        Path train = tmp.resolve("train");
+        TestImages.writeClassFolders(train, 2, 6, 20, 3, 5);
+        IngestConfig first = config(train.toString(), null, tmp.resolve("a").toString(), 128L << 20, 4096, 42, false);
+        String before = IngestJob.run(SPARK, first).manifest().contentSha256();
+        Path moved = tmp.resolve("elsewhere/train");
+        Files.createDirectories(moved.getParent());
+        Files.move(train, moved);
+        IngestConfig relocated = config(moved.toString(), null, tmp.resolve("b").toString(), 128L << 20, 4096, 42,
+                false);
+        assertEquals(before, IngestJob.run(SPARK, relocated).manifest().contentSha256(),
+                "keys are relative to the split input: the same images elsewhere are the same content");
+        // img-003 of class-1 replaced by the same pattern drawn from another seed: same key, label and size
+        TestImages.writeClassFolders(tmp.resolve("other"), 2, 6, 20, 3, 6);
+        assertFalse(Arrays.equals(readBytes(tmp.resolve("other/class-1/img-003.png")),
+                readBytes(moved.resolve("class-1/img-003.png"))));
+        Files.copy(tmp.resolve("other/class-1/img-003.png"), moved.resolve("class-1/img-003.png"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        IngestConfig changed = config(moved.toString(), null, tmp.resolve("c").toString(), 128L << 20, 4096, 42, false);
+        assertNotEquals(before, IngestJob.run(SPARK, changed).manifest().contentSha256());
     }
 
     @Test

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * writes a run directory {@code <runs-dir>/<run-id>/}:
  * <ul>
  *   <li>{@code config.resolved.conf} — the configuration the run used (as given by the caller);</li>
- *   <li>{@code provenance.json} — seed, dataset manifest hash, versions, start time;</li>
+ *   <li>{@code provenance.json} — seed, dataset manifest and content hashes (a resume must find the same content),
+ *   versions, start time;</li>
  *   <li>{@code metrics.jsonl} — one {@link EpochMetrics} per line, rewritten atomically after every epoch;</li>
  *   <li>{@code report.html} and {@code plots/} — loss, accuracy, learning-rate and throughput curves
  *       ({@link TrainingReport}), rewritten after every epoch;</li>
@@ -311,11 +312,15 @@ public final class TrainingJob {
         }
         Path provenance = new Path(runDir, "provenance.json");
         if (HadoopFiles.exists(fs, provenance)) {
-            Object sha = Json.fromBytes(HadoopFiles.read(fs, provenance), Map.class).get("datasetManifestSha256");
-            if (sha != null && !sha.equals(dataset.manifestSha256())) {
+            Map<?, ?> recorded = Json.fromBytes(HadoopFiles.read(fs, provenance), Map.class);
+            // Runs started before content fingerprints recorded only the manifest's hash: compare that.
+            boolean byContent = recorded.get("datasetContentSha256") != null;
+            Object sha = byContent ? recorded.get("datasetContentSha256") : recorded.get("datasetManifestSha256");
+            String now = byContent ? dataset.contentFingerprint() : dataset.manifestSha256();
+            if (sha != null && !sha.equals(now)) {
                 throw new IllegalStateException("Cannot resume run " + runDir + ": it was trained on another dataset "
-                        + "(manifest sha256 " + sha + ", now " + dataset.manifestSha256() + " at " + dataset.uri()
-                        + ")");
+                        + "(" + (byContent ? "content" : "manifest") + " sha256 " + sha + ", now " + now + " at "
+                        + dataset.uri() + ")");
             }
         }
         return state;
@@ -489,6 +494,7 @@ public final class TrainingJob {
         p.put("seed", config.seed());
         p.put("dataset", dataset.uri());
         p.put("datasetManifestSha256", dataset.manifestSha256());
+        p.put("datasetContentSha256", dataset.contentFingerprint());
         p.put("gitCommit", BuildInfo.gitCommit());
         p.put("projectVersion", BuildInfo.version());
         p.put("sparkVersion", spark.version());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cnnpipeline.preprocessing.TestImages;
 import io.cnnpipeline.preprocessing.TestSpark;
 import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import io.cnnpipeline.preprocessing.augment.Flip;
@@ -13,6 +14,7 @@ import io.cnnpipeline.preprocessing.augment.PadCrop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -105,6 +107,29 @@ class CheckpointResumeTest {
         assertEquals(1, latest.epoch());
         assertTrue(TrainingJob.finite(ModelSerializer.restoreMultiLayerNetwork(
                 runs.resolve("nan/checkpoints/epoch-0001.zip").toFile(), true).params()));
+    }
+
+    @Test
+    void aResumeAcceptsARerunOfThePreprocessStageAndRefusesOtherData(@TempDir Path tmp) {
+        Path images = tmp.resolve("images");
+        TestImages.writeClassFolders(images, 3, 40, 16, 1, 11);
+        Path data = tmp.resolve("dataset");
+        TrainingFixtures.ingest(images, data, 42);
+        TrainingConfig first = TrainingFixtures.with(TrainingFixtures.resumed(TrainingFixtures.config(
+                tmp.resolve("runs").toString(), "rerun", "sgd", 0.01, 1, 2, 8, 2, "direct", AUG), false, 1, 0.01),
+                Map.of("dataset", data.toString()));
+        TrainingJob.run(SPARK, first, "");
+
+        // Same inputs and settings again (as a scheduler re-running the whole DAG would): a new manifest, same rows.
+        TrainingFixtures.ingest(images, data, 42);
+        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 2, 0.01), "");
+        assertEquals(2, resumed.epochs().size());
+
+        // Another validation split of the same images is another dataset.
+        TrainingFixtures.ingest(images, data, 7);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 3, 0.01), ""));
+        assertTrue(e.getMessage().contains("trained on another dataset (content sha256"), e.getMessage());
     }
 
     @Test

@@ -27,14 +27,22 @@ final class TrainingFixtures {
                 Path root = Files.createTempDirectory("training-fixture");
                 TestImages.writeClassFolders(root.resolve("images"), 3, 40, 16, 1, 11);
                 dataset = root.resolve("dataset");
-                IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", root.resolve("images").toString()), Map.of(), "",
-                        dataset.toString(), 0, false, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
-                        0.25, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true));
+                ingest(root.resolve("images"), dataset, 42);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return dataset.toString();
+    }
+
+    /**
+     * Ingests the class folders under {@code images} into {@code output} (replacing it) as the fixture does, with
+     * validation fraction 0.25 drawn with {@code splitSeed}.
+     */
+    static void ingest(Path images, Path output, long splitSeed) {
+        IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", images.toString()), Map.of(), "",
+                output.toString(), 0, false, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
+                0.25, true, splitSeed, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true));
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
