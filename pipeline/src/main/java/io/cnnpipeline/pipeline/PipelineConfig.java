@@ -251,7 +251,8 @@ public final class PipelineConfig {
                 config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
                 config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
                 config.getDouble("train.lars-trust-coefficient"), readTransfer(), readGradientSharing(),
-                config.getString("train.cache-mode"), config.getDouble("train.width-multiplier"));
+                config.getString("train.cache-mode"), config.getDouble("train.width-multiplier"),
+                config.getDouble("train.epoch-timeout-minutes"));
     }
 
     private io.cnnpipeline.training.TrainingConfig.GradientSharing readGradientSharing() {

@@ -121,6 +121,7 @@ class PipelineConfigTest {
         "train.cache-mode=host|train.cache-mode|must be none or device",
         "train.network=small-cnn ; train.width-multiplier=0|train.width-multiplier|must be > 0",
         "train.network=lenet ; train.width-multiplier=2|train.width-multiplier|must be 1 for lenet",
+        "train.epoch-timeout-minutes=-1|train.epoch-timeout-minutes|must be >= 0",
         "train.training-master=gradient-sharing ; train.gradient-sharing.threshold=0|train.gradient-sharing.threshold|must be > 0",
         "train.training-master=gradient-sharing ; train.gradient-sharing.threshold-algorithm=topk|train.gradient-sharing.threshold-algorithm|must be adaptive or fixed",
         "train.training-master=gradient-sharing ; train.gradient-sharing.controller-port=0|train.gradient-sharing.controller-port|must be in 1..65535",

@@ -64,6 +64,10 @@ import java.util.Set;
  *                            convolution's pre-activation from the forward pass for the backward pass, which DL4J
  *                            otherwise recomputes (a second forward convolution per layer and minibatch); costs one
  *                            pre-activation array per convolution layer in memory. {@code none} = DL4J's default.
+ * @param widthMultiplier     channels of every convolution × this, rounded ({@link #WIDTH_NETWORKS} only)
+ * @param epochTimeoutMinutes cancel an epoch's Spark jobs and stop the run when its fit takes longer than this many
+ *                            minutes (a hung executor or network would otherwise hold the cluster forever); the last
+ *                            checkpoint stays for {@code train --resume}. 0 = no limit
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -75,7 +79,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
                              Transfer transfer, GradientSharing gradientSharing, String cacheMode,
-                             double widthMultiplier)
+                             double widthMultiplier, double epochTimeoutMinutes)
         implements Serializable {
 
     /** The networks whose convolution widths {@code train.width-multiplier} scales. */
@@ -219,6 +223,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         require(checkpointEveryMinutes >= 0, "train.checkpoint-every-minutes", "must be >= 0 (0 = off)",
                 checkpointEveryMinutes);
         require(keepCheckpoints >= 1, "train.keep-checkpoints", "must be >= 1", keepCheckpoints);
+        require(epochTimeoutMinutes >= 0 && Double.isFinite(epochTimeoutMinutes), "train.epoch-timeout-minutes",
+                "must be >= 0 (0 = no limit)", epochTimeoutMinutes);
         require(!resume || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, "train.resume",
                 "needs checkpoints (train.checkpoint-every-epochs or -minutes)", resume);
         require(!updater.equals("adadelta") || (lrSchedule.type().equals("constant")

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *       streams are functions of (seed, epoch, record key), and the training master is seeded per epoch).</li>
  * </ul>
  * Training stops with a clear error when the loss or the parameters stop being finite, naming the epoch, the
- * iteration and the last good checkpoint.
+ * iteration and the last good checkpoint, and, with {@code epochTimeoutMinutes}, when an epoch's fit overruns
+ * ({@link EpochWatchdog} cancels its Spark jobs).
  * With the {@code export} approach, minibatches are exported under the run directory and deleted after each epoch;
  * nothing is left in {@code /tmp}. Driver-side entry point.
  */
@@ -202,7 +203,23 @@ public final class TrainingJob {
                 }
                 int iterationsBefore = net.iterationCount();
                 long t0 = System.nanoTime();
-                sparkNet.fit(minibatches);
+                try (EpochWatchdog watchdog = EpochWatchdog.start(jsc, config.runId(), epoch,
+                        config.epochTimeoutMinutes())) {
+                    try {
+                        sparkNet.fit(minibatches);
+                    } catch (Exception e) {   // a cancelled job surfaces as Spark's (checked) SparkException
+                        if (!watchdog.fired()) {
+                            throw e;
+                        }
+                        Path good = checkpoints.latestModel();
+                        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                                "Cannot finish epoch %d: its fit took longer than %s (train.epoch-timeout-minutes) "
+                                        + "and its Spark jobs were cancelled; %s", epoch, watchdog.limit(),
+                                good == null ? "no checkpoint was written"
+                                        : "the last checkpoint is " + good + " (train --resume continues from it)"),
+                                e);
+                    }
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 if (gradientSharing) {
                     // The driver's copy receives the shared updates, not the workers' iteration counts (which

@@ -133,6 +133,27 @@ class CheckpointResumeTest {
     }
 
     @Test
+    void anEpochThatOverrunsItsLimitIsCancelledAndTheRunResumesFromTheLastCheckpoint(@TempDir Path runs) {
+        TrainingConfig first = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "slow", "sgd", 0.01,
+                2, 2, 8, 2, "direct", AUG), false, 1, 0.01);
+        TrainingJob.run(SPARK, first, "");
+        // 6 ms: the epoch's first training job is cancelled as soon as it starts
+        TrainingConfig limited = TrainingFixtures.with(TrainingFixtures.resumed(first, true, 2, 0.01),
+                Map.of("epochTimeoutMinutes", 1e-4));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TrainingJob.run(SPARK, limited, ""));
+        assertTrue(e.getMessage().startsWith("Cannot finish epoch 2: its fit took longer than 0.0001 min "
+                + "(train.epoch-timeout-minutes) and its Spark jobs were cancelled; the last checkpoint is "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("checkpoints/epoch-0001.zip"), e.getMessage());
+        assertFalse(Files.exists(runs.resolve("slow/checkpoints/epoch-0002.zip")));
+        assertEquals(null, SPARK.sparkContext().getLocalProperty("spark.jobGroup.id"), "job group restored");
+
+        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 2, 0.01), "");
+        assertEquals(List.of(1, 2), resumed.epochs().stream().map(EpochMetrics::epoch).toList());
+    }
+
+    @Test
     void resumeNeedsAnExistingRunWithACheckpoint(@TempDir Path runs) {
         TrainingConfig missing = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "never", "sgd",
                 0.01, 1, 2, 8, 2, "direct", AUG), true, 1, 0.01);

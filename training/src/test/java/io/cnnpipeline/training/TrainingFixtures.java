@@ -102,6 +102,6 @@ final class TrainingFixtures {
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he", 1, 0, 2, false, null, 0, false, 0.001, null, null, null, 1.0);
+                1.0, "he", 1, 0, 2, false, null, 0, false, 0.001, null, null, null, 1.0, 0);
     }
 }
