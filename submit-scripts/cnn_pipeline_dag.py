@@ -2,7 +2,8 @@
 
 Each task is a separate Spark application, so a failed stage is retried alone and its outputs are published
 atomically (a dataset directory appears with its _manifest.json, a model.zip by rename). The run id is Airflow's
-logical date, so a retried `train` or `evaluate` refers to the same run directory.
+logical date, so a retried `train` or `evaluate` refers to the same run directory; a retried `train` continues
+from the run's last checkpoint.
 
 Airflow Variables (all optional):
   cnn_pipeline_home    checkout of cnn-pipeline on the Airflow workers (default /opt/cnn-pipeline)
@@ -44,7 +45,10 @@ with DAG(
 ) as dag:
     # The dataset is rebuilt in place; a rerun replaces it atomically.
     preprocess = stage("preprocess", "--set preprocess.overwrite=true")
-    # A run directory is never reused: a failed train is rerun by clearing the task after removing its run directory.
-    train = stage("train", retries=0)
+    # A retry continues the run from its last checkpoint (train.resume = auto: the first attempt starts it, and an
+    # attempt that stopped before its first checkpoint starts it again). Set train.epoch-timeout-minutes in the
+    # configuration so that a hung epoch fails the attempt instead of holding the cluster. To train a logical date
+    # again from scratch, remove its run directory first.
+    train = stage("train", "--resume=auto", retries=2)
     evaluate = stage("evaluate")
     preprocess >> train >> evaluate

@@ -135,13 +135,15 @@ public final class Cli {
 
     @Command(name = "train", description = "Parquet shards -> trained model (dl4j-spark parameter averaging).")
     static final class Train extends Stage {
-        @Option(names = "--resume", description = "Continue the run train.run-id from its newest checkpoint "
-                + "(same as --set train.resume=true).")
-        boolean resume;
+        @Option(names = "--resume", arity = "0..1", fallbackValue = "true", paramLabel = "auto",
+                description = "Continue the run train.run-id from its newest checkpoint (same as --set "
+                        + "train.resume=true); --resume=auto continues it if it has a checkpoint and starts it "
+                        + "otherwise (for a scheduler's retries).")
+        String resume;
 
         @Override
         List<String> extraOverrides() {
-            return resume ? List.of("train.resume=true") : List.of();
+            return resume == null ? List.of() : List.of("train.resume=" + resume);
         }
 
         @Override

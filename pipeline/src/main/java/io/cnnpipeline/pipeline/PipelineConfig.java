@@ -248,7 +248,7 @@ public final class PipelineConfig {
                 config.getInt("train.reference-batch-size"), config.getString("train.gradient-clipping"),
                 config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"),
                 config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
-                config.getInt("train.keep-checkpoints"), config.getBoolean("train.resume"), readBatchSchedule(),
+                config.getInt("train.keep-checkpoints"), config.getString("train.resume"), readBatchSchedule(),
                 config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
                 config.getDouble("train.lars-trust-coefficient"), readTransfer(), readGradientSharing(),
                 config.getString("train.cache-mode"), config.getDouble("train.width-multiplier"),

@@ -42,6 +42,13 @@ class CliTest {
         String[] unknown = run("--set", "preprocess.chanels=3", "preprocess");
         assertEquals("2", unknown[0]);
         assertTrue(unknown[2].contains("Cannot use preprocess.chanels: unknown key"), unknown[2]);
+        // --resume alone is train.resume = true, --resume=<mode> passes the mode on
+        String[] bare = run("train", "--resume", "--set", "train.checkpoint-every-epochs=0");
+        assertEquals("2", bare[0]);
+        assertTrue(bare[2].contains("Cannot use train.resume: needs checkpoints"), bare[2]);
+        String[] mode = run("train", "--resume=sometimes");
+        assertEquals("2", mode[0]);
+        assertTrue(mode[2].contains("Cannot use train.resume: must be false, true or auto (got sometimes)"), mode[2]);
     }
 
     @Test
@@ -171,7 +178,7 @@ class CliTest {
         Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.MANIFEST),
                 io.cnnpipeline.preprocessing.Json.toBytes(new io.cnnpipeline.preprocessing.DatasetManifest(
                         io.cnnpipeline.preprocessing.ShardSchema.VERSION, "2026-12-02T00:00:00Z", java.util.Map.of(),
-                        0, 0, 0, java.util.Map.of(), 3, 0, "png", 0, null, java.util.Map.of())));
+                        0, 0, 0, java.util.Map.of(), 3, 0, "png", 0, null, null, java.util.Map.of())));
         Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.CLASSES),
                 io.cnnpipeline.preprocessing.Json.toBytes(List.of("cat", "dog", "fox")));
         Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.STATS),

@@ -117,6 +117,8 @@ class PipelineConfigTest {
         "train.transfer.lr-multipliers={fc1 = -1}|train.transfer.lr-multipliers.fc1|must be >= 0",
         "train.lars=true ; train.lars-trust-coefficient=0|train.lars-trust-coefficient|must be > 0",
         "train.resume=true ; train.checkpoint-every-epochs=0|train.resume|needs checkpoints",
+        "train.resume=auto ; train.checkpoint-every-epochs=0|train.resume|needs checkpoints",
+        "train.resume=yes|train.resume|must be false, true or auto",
         "train.training-master=allreduce|train.training-master|must be parameter-averaging or gradient-sharing",
         "train.cache-mode=host|train.cache-mode|must be none or device",
         "train.network=small-cnn ; train.width-multiplier=0|train.width-multiplier|must be > 0",

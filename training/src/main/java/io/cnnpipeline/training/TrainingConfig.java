@@ -49,7 +49,10 @@ import java.util.Set;
  * @param checkpointEveryMinutes also write one at the first epoch end at least this many minutes after the previous;
  *                            0 = not by time
  * @param keepCheckpoints     newest checkpoints kept in {@code checkpoints/}, at least 1
- * @param resume              continue the run {@code runId} from its newest checkpoint instead of starting it
+ * @param resume              {@code true}: continue the run {@code runId} from its newest checkpoint instead of
+ *                            starting it (an error if it has none); {@code auto}: continue it when it has a
+ *                            checkpoint, else start it (in its directory if one exists without a checkpoint: nothing
+ *                            trained was kept), as a scheduler's retry wants; {@code false}: start a new run
  * @param batchSizeSchedule   growing batch size (Smith et al. 2017, "Don't decay the learning rate, increase the
  *                            batch size"): epoch → batch size per worker from that epoch on (epochs ≥ 2); the
  *                            linear scaling rule uses {@code batchSizePerWorker}, the size of the first epoch
@@ -76,7 +79,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
                              boolean collectTrainingStats, long seed, LearningRateSchedule lrSchedule,
                              int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
                              String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
-                             int keepCheckpoints, boolean resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
+                             int keepCheckpoints, String resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
                              Transfer transfer, GradientSharing gradientSharing, String cacheMode,
                              double widthMultiplier, double epochTimeoutMinutes)
@@ -85,6 +88,9 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
     /** The networks whose convolution widths {@code train.width-multiplier} scales. */
     public static final Set<String> WIDTH_NETWORKS = new java.util.TreeSet<>(Set.of("small-cnn", "vgg11", "vgg16",
             "resnet20"));
+
+    /** Values of {@code train.resume}. */
+    public static final Set<String> RESUME_MODES = Set.of("false", "true", "auto");
 
     /** Values of {@code train.cache-mode}. */
     public static final Set<String> CACHE_MODES = Set.of("none", "device");
@@ -225,7 +231,9 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         require(keepCheckpoints >= 1, "train.keep-checkpoints", "must be >= 1", keepCheckpoints);
         require(epochTimeoutMinutes >= 0 && Double.isFinite(epochTimeoutMinutes), "train.epoch-timeout-minutes",
                 "must be >= 0 (0 = no limit)", epochTimeoutMinutes);
-        require(!resume || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, "train.resume",
+        resume = resume == null ? "false" : resume;
+        require(RESUME_MODES.contains(resume), "train.resume", "must be false, true or auto", resume);
+        require(resume.equals("false") || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, "train.resume",
                 "needs checkpoints (train.checkpoint-every-epochs or -minutes)", resume);
         require(!updater.equals("adadelta") || (lrSchedule.type().equals("constant")
                         && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),

@@ -91,7 +91,9 @@ public final class TrainingJob {
         Path runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
         Checkpoints checkpoints = new Checkpoints(fs, runDir, config.keepCheckpoints());
         Checkpoints.State resumeFrom = null;
-        if (config.resume()) {
+        boolean resume = config.resume().equals("true")
+                || (config.resume().equals("auto") && startOverUnlessCheckpointed(fs, runDir, checkpoints));
+        if (resume) {
             resumeFrom = resumable(fs, runDir, checkpoints, dataset);
             HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
                     + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
@@ -309,6 +311,34 @@ public final class TrainingJob {
                 (System.nanoTime() - start) / 1e9);
         LOG.info("train: model written to {}", modelPath);
         return result;
+    }
+
+    /**
+     * {@code train.resume = auto}: whether the run has a checkpoint to continue from. If its directory exists without
+     * one (an attempt that stopped before its first checkpoint) the directory is removed, so that the run starts
+     * again from epoch 1: nothing trained was kept in it.
+     *
+     * @throws IllegalStateException if the directory exists but is not a run directory (no
+     *                               {@code config.resolved.conf}): it is left alone
+     */
+    private static boolean startOverUnlessCheckpointed(FileSystem fs, Path runDir, Checkpoints checkpoints) {
+        if (!HadoopFiles.exists(fs, runDir)) {
+            return false;
+        }
+        if (checkpoints.latest() != null) {
+            return true;
+        }
+        if (!HadoopFiles.exists(fs, new Path(runDir, "config.resolved.conf"))) {
+            throw new IllegalStateException("Cannot start run " + runDir + ": the directory exists and is not a run "
+                    + "directory (no config.resolved.conf); choose another train.run-id");
+        }
+        LOG.warn("train: run {} has no checkpoint (its last attempt stopped before one): starting it again", runDir);
+        try {
+            fs.delete(runDir, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot remove run directory " + runDir + " to start it again", e);
+        }
+        return false;
     }
 
     /**

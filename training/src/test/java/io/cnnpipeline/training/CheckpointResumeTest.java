@@ -75,7 +75,7 @@ class CheckpointResumeTest {
         TrainResult uninterrupted = TrainingJob.run(SPARK, whole, "");
         TrainingConfig first = TrainingFixtures.with(whole, java.util.Map.of("runId", "stopped", "epochs", 1));
         TrainingJob.run(SPARK, first, "");
-        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.with(first, java.util.Map.of("resume", true,
+        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.with(first, java.util.Map.of("resume", "true",
                 "epochs", 2)), "");
 
         TrainableNetwork a = TrainableNetwork.restore(Files.readAllBytes(runs.resolve("whole/model.zip")), true);
@@ -151,6 +151,38 @@ class CheckpointResumeTest {
 
         TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 2, 0.01), "");
         assertEquals(List.of(1, 2), resumed.epochs().stream().map(EpochMetrics::epoch).toList());
+    }
+
+    @Test
+    void resumeAutoStartsARunWithoutACheckpointAndContinuesOneWithIt(@TempDir Path runs) throws Exception {
+        TrainingConfig auto = TrainingFixtures.with(TrainingFixtures.config(runs.toString(), "retried", "sgd", 0.01,
+                1, 2, 8, 2, "direct", AUG), Map.of("resume", "auto"));
+        // First attempt: no run directory yet, so the run starts.
+        TrainResult first = TrainingJob.run(SPARK, auto, "");
+        assertEquals(1, first.epochs().size());
+        // The same command with more epochs continues it: epoch 1 is not trained again.
+        TrainResult second = TrainingJob.run(SPARK, TrainingFixtures.with(auto, Map.of("epochs", 2)), "");
+        assertEquals(List.of(1, 2), second.epochs().stream().map(EpochMetrics::epoch).toList());
+        assertEquals(first.epochs().get(0), second.epochs().get(0));
+        assertTrue(Files.exists(runs.resolve("retried/config.resumed-after-epoch-1.conf")));
+
+        // An attempt that stopped before its first checkpoint left a run directory without one: start it again.
+        Path stale = runs.resolve("stale");
+        Files.createDirectories(stale.resolve("checkpoints"));
+        Files.writeString(stale.resolve("config.resolved.conf"), "train {}");
+        Files.writeString(stale.resolve("metrics.jsonl"), "{\"epoch\": 7}\n");
+        TrainResult again = TrainingJob.run(SPARK, TrainingFixtures.with(auto, Map.of("runId", "stale")), "");
+        assertEquals(1, again.epochs().size());
+        assertEquals(1, Files.readAllLines(stale.resolve("metrics.jsonl")).size());
+        assertTrue(Files.exists(stale.resolve("checkpoints/epoch-0001.zip")));
+
+        // A directory that is not a run is left alone.
+        Path other = Files.createDirectories(runs.resolve("not-a-run"));
+        Files.writeString(other.resolve("notes.txt"), "keep me");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TrainingJob.run(SPARK, TrainingFixtures.with(auto, Map.of("runId", "not-a-run")), ""));
+        assertTrue(e.getMessage().contains("is not a run directory"), e.getMessage());
+        assertEquals("keep me", Files.readString(other.resolve("notes.txt")));
     }
 
     @Test

@@ -83,7 +83,7 @@ final class TrainingFixtures {
 
     /** {@code base} resumed (or not), with another epoch count and learning rate. */
     static TrainingConfig resumed(TrainingConfig base, boolean resume, int epochs, double learningRate) {
-        return with(base, Map.of("resume", resume, "epochs", epochs, "learningRate", learningRate));
+        return with(base, Map.of("resume", String.valueOf(resume), "epochs", epochs, "learningRate", learningRate));
     }
 
     /** {@code base} with a batch-size schedule and early stopping. */
@@ -102,6 +102,6 @@ final class TrainingFixtures {
                                  boolean trainingStats) {
         return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
                 updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he", 1, 0, 2, false, null, 0, false, 0.001, null, null, null, 1.0, 0);
+                1.0, "he", 1, 0, 2, "false", null, 0, false, 0.001, null, null, null, 1.0, 0);
     }
 }
