@@ -14,10 +14,10 @@ import java.util.List;
 public record IngestResult(String output, DatasetManifest manifest, List<String> classes, DatasetStats stats,
                            double seconds) {
 
-    /** One line for logs: the accounting identity and throughput. */
+    /** One line for logs: the accounting identity, throughput and content fingerprint. */
     public String summary() {
-        return String.format("preprocess: inputs %d = written %d + quarantined %d; %d classes; %.1f s (%.0f images/s)",
-                manifest.inputCount(), manifest.written(), manifest.quarantined(), classes.size(), seconds,
-                manifest.inputCount() / Math.max(seconds, 1e-9));
+        return String.format(java.util.Locale.ROOT, "preprocess: inputs %d = written %d + quarantined %d; %d classes; %.1f s (%.0f images/s); "
+                        + "content sha256 %s", manifest.inputCount(), manifest.written(), manifest.quarantined(),
+                classes.size(), seconds, manifest.inputCount() / Math.max(seconds, 1e-9), manifest.contentSha256());
     }
 }
