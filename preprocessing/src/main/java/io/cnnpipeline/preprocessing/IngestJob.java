@@ -216,7 +216,7 @@ public final class IngestJob {
             Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
             Map<String, Long> quarantinedPerSplit = new TreeMap<>();
             Map<String, Long> imageBytesPerSplit = new TreeMap<>();
-            Map<String, Long> contentHashPerClass = new TreeMap<>();
+            Map<String, Map<String, Long>> contentHashPerClass = new TreeMap<>();
             long inputs = 0;
             for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
                     .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name()))),
@@ -228,7 +228,7 @@ public final class IngestJob {
                 if (r.getBoolean(2)) {
                     writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
                     imageBytesPerSplit.merge(split, r.isNullAt(4) ? 0L : r.getLong(4), Long::sum);
-                    contentHashPerClass.put(split + "\t" + r.getString(1), r.getLong(5));
+                    contentHashPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), r.getLong(5));
                 } else {
                     quarantinedPerSplit.merge(split, n, Long::sum);
                 }
@@ -474,14 +474,13 @@ public final class IngestJob {
      * the inputs elsewhere keeps it; any changed image, label, key or split assignment changes it.
      */
     static String contentSha256(IngestConfig config, Map<String, Map<String, Long>> writtenPerClass,
-                                Map<String, Long> contentHashPerClass) {
+                                Map<String, Map<String, Long>> contentHashPerClass) {
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "cnn-pipeline dataset content v1\t%d\t%d\t%d\t%s%n",
                 ShardSchema.VERSION, config.channels(), config.shortSide(), config.codec().id()));
         for (Map.Entry<String, Map<String, Long>> split : writtenPerClass.entrySet()) {
             for (Map.Entry<String, Long> cls : split.getValue().entrySet()) {
-                String group = split.getKey() + "\t" + cls.getKey();
-                text.append(String.format(Locale.ROOT, "%s\t%d\t%016x%n", group, cls.getValue(),
-                        contentHashPerClass.getOrDefault(group, 0L)));
+                text.append(String.format(Locale.ROOT, "%s\t%s\t%d\t%016x%n", split.getKey(), cls.getKey(),
+                        cls.getValue(), contentHashPerClass.get(split.getKey()).get(cls.getKey())));
             }
         }
         return DatasetDirectory.sha256(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));

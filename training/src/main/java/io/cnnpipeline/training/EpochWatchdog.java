@@ -23,7 +23,6 @@ final class EpochWatchdog implements AutoCloseable {
     private static final long RECANCEL_MILLIS = 20;
 
     private final SparkContext sc;
-    private final String group;
     private final double minutes;
     private final String[] previous;
     private final ScheduledExecutorService timer;
@@ -31,7 +30,6 @@ final class EpochWatchdog implements AutoCloseable {
 
     private EpochWatchdog(JavaSparkContext jsc, String group, double minutes) {
         this.sc = jsc.sc();
-        this.group = group;
         this.minutes = minutes;
         if (minutes <= 0) {
             previous = null;

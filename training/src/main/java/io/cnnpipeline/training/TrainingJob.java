@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
  * nothing is left in {@code /tmp}. Driver-side entry point.
  */
 public final class TrainingJob {
+    /** The configuration a run was started with, in its run directory; its presence marks a run directory. */
+    static final String RESOLVED_CONFIG_FILE = "config.resolved.conf";
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
     static final String TIME_SOURCE_PROPERTY = org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY;
     static final String SYSTEM_CLOCK = org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName();
@@ -92,7 +94,7 @@ public final class TrainingJob {
         Checkpoints checkpoints = new Checkpoints(fs, runDir, config.keepCheckpoints());
         Checkpoints.State resumeFrom = null;
         boolean resume = config.resume().equals("true")
-                || (config.resume().equals("auto") && startOverUnlessCheckpointed(fs, runDir, checkpoints));
+                || (config.resume().equals("auto") && hasCheckpointElseStartOver(fs, runDir, checkpoints));
         if (resume) {
             resumeFrom = resumable(fs, runDir, checkpoints, dataset);
             HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
@@ -107,7 +109,7 @@ public final class TrainingJob {
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot create run directory " + runDir, e);
             }
-            HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resolved.conf"),
+            HadoopFiles.writeAtomically(fs, new Path(runDir, RESOLVED_CONFIG_FILE),
                     resolvedConfig.getBytes(StandardCharsets.UTF_8));
             HadoopFiles.writeAtomically(fs, new Path(runDir, "provenance.json"),
                     Json.toBytes(provenance(spark, config, dataset)));
@@ -321,14 +323,14 @@ public final class TrainingJob {
      * @throws IllegalStateException if the directory exists but is not a run directory (no
      *                               {@code config.resolved.conf}): it is left alone
      */
-    private static boolean startOverUnlessCheckpointed(FileSystem fs, Path runDir, Checkpoints checkpoints) {
+    private static boolean hasCheckpointElseStartOver(FileSystem fs, Path runDir, Checkpoints checkpoints) {
         if (!HadoopFiles.exists(fs, runDir)) {
             return false;
         }
         if (checkpoints.latest() != null) {
             return true;
         }
-        if (!HadoopFiles.exists(fs, new Path(runDir, "config.resolved.conf"))) {
+        if (!HadoopFiles.exists(fs, new Path(runDir, RESOLVED_CONFIG_FILE))) {
             throw new IllegalStateException("Cannot start run " + runDir + ": the directory exists and is not a run "
                     + "directory (no config.resolved.conf); choose another train.run-id");
         }
