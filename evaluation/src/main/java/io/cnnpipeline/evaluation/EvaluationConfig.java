@@ -10,6 +10,8 @@ import java.util.List;
  *
  * @param dataset     URI of the dataset directory
  * @param runDir      URI of the training run directory holding {@code model.zip} and {@code model-meta.json}
+ * @param model       which network of the run: {@code last} ({@code model.zip}), {@code best}
+ *                    ({@code best-model.zip}) or the path/URI of a model zip
  * @param output      URI of the directory for {@code report.json} and {@code report.txt}
  * @param split       split to evaluate ({@code test} or {@code validation})
  * @param cropSize    crop side in pixels; 0 = the model's input size
@@ -18,12 +20,13 @@ import java.util.List;
  *                    {224, 256, 384, 480, 640}
  * @param batchSize   views per forward pass (at least one image's views are always batched together)
  */
-public record EvaluationConfig(String dataset, String runDir, String output, String split, int cropSize,
+public record EvaluationConfig(String dataset, String runDir, String model, String output, String split, int cropSize,
                                int centreScale, List<Integer> scales, int batchSize) implements Serializable {
 
     public EvaluationConfig {
         require(dataset != null && !dataset.isBlank(), "evaluate.dataset", "must be a path or URI", dataset);
         require(runDir != null && !runDir.isBlank(), "evaluate.run-dir", "must be a path or URI", runDir);
+        require(model != null && !model.isBlank(), "evaluate.model", "must be last, best or a path/URI", model);
         require(output != null && !output.isBlank(), "evaluate.output", "must be a path or URI", output);
         require("test".equals(split) || "validation".equals(split), "evaluate.split", "must be test or validation", split);
         require(cropSize >= 0, "evaluate.crop-size", "must be >= 0 (0 = the model's input size)", cropSize);
@@ -40,8 +43,17 @@ public record EvaluationConfig(String dataset, String runDir, String output, Str
         scales = List.copyOf(scales);
     }
 
+    /** {@code last} and {@code best}: the run directory's file names; anything else is a path or URI. */
+    public String modelFile() {
+        return switch (model) {
+            case "last" -> io.cnnpipeline.training.RunDirectory.MODEL;
+            case "best" -> io.cnnpipeline.training.RunDirectory.BEST_MODEL;
+            default -> null;
+        };
+    }
+
     /** This configuration with the crop size filled in. */
     public EvaluationConfig withCropSize(int size) {
-        return new EvaluationConfig(dataset, runDir, output, split, size, centreScale, scales, batchSize);
+        return new EvaluationConfig(dataset, runDir, model, output, split, size, centreScale, scales, batchSize);
     }
 }

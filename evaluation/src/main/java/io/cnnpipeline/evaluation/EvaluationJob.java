@@ -58,13 +58,31 @@ public final class EvaluationJob {
         DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
         FileSystem fs = HadoopFiles.fs(config.runDir(), hadoop);
         Path runDir = fs.makeQualified(new Path(config.runDir()));
-        Path modelPath = new Path(runDir, "model.zip");
-        Path metaPath = new Path(runDir, "model-meta.json");
-        if (!HadoopFiles.exists(fs, modelPath) || !HadoopFiles.exists(fs, metaPath)) {
-            throw new IllegalStateException("Cannot evaluate run " + runDir
-                    + ": it has no model.zip and model-meta.json (has training finished?)");
+        Path modelPath;
+        Path metaPath = new Path(runDir, io.cnnpipeline.training.RunDirectory.MODEL_META);
+        if (config.modelFile() != null) {
+            modelPath = new Path(runDir, config.modelFile());
+        } else {
+            FileSystem pathFs = HadoopFiles.fs(config.model(), hadoop);
+            modelPath = pathFs.makeQualified(new Path(config.model()));
+            Path beside = new Path(modelPath.getParent(), io.cnnpipeline.training.RunDirectory.MODEL_META);
+            if (HadoopFiles.exists(pathFs, beside)) {
+                metaPath = beside;
+            }
         }
-        Meta meta = readMeta(HadoopFiles.read(fs, metaPath));
+        FileSystem modelFs = HadoopFiles.fs(modelPath.toString(), hadoop);
+        FileSystem metaFs = HadoopFiles.fs(metaPath.toString(), hadoop);
+        if (!HadoopFiles.exists(modelFs, modelPath)) {
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate run " + runDir + ": there is no "
+                    + modelPath + " (evaluate.model = " + config.model() + (config.model().equals("best")
+                    ? "; best-model.zip is written only when the dataset has a validation split)"
+                    : "; has training finished?)"));
+        }
+        if (!HadoopFiles.exists(metaFs, metaPath)) {
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate " + modelPath + ": there is no "
+                    + metaPath + " (classes, input size and normalization of the model)");
+        }
+        Meta meta = readMeta(HadoopFiles.read(metaFs, metaPath));
         if (config.cropSize() == 0) {
             config = config.withCropSize(meta.inputHeight());
         }
@@ -76,7 +94,7 @@ public final class EvaluationJob {
                     "every scale must be >= the crop size " + config.cropSize(), config.scales());
         }
         if (!meta.classes().equals(dataset.classes())) {
-            throw new IllegalStateException("Cannot evaluate " + modelPath + " on " + dataset.uri()
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate " + modelPath + " on " + dataset.uri()
                     + ": the model's classes " + meta.classes() + " differ from the dataset's " + dataset.classes());
         }
         CropPlan plan = new CropPlan(config.cropSize(), config.centreScale(), config.scales());
@@ -86,7 +104,7 @@ public final class EvaluationJob {
                 config.split(), dataset.count(config.split()), plan.viewsPerImage());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<byte[]> model = jsc.broadcast(HadoopFiles.read(fs, modelPath));
+        Broadcast<byte[]> model = jsc.broadcast(HadoopFiles.read(modelFs, modelPath));
         EvaluatePartition fn = new EvaluatePartition(model, plan, new Normalizer(meta.mean(), meta.std()), classes,
                 topK, config.batchSize());
         EvaluationCounts counts;

@@ -60,31 +60,70 @@ public record EvaluationReport(String model, String dataset, String split, long 
                 seconds);
     }
 
+    /** Up to this many classes, the summary lists every class and prints the confusion matrix. */
+    static final int FULL_LISTING_CLASSES = 20;
+    /** Off-diagonal cells the summary lists. */
+    static final int TOP_CONFUSIONS = 10;
+
+    /**
+     * The largest off-diagonal cells of a confusion matrix, largest first (ties: lower true, then predicted class).
+     *
+     * @return up to {@code n} triples {true class, predicted class, images}; cells with 0 images are left out
+     */
+    static List<long[]> topConfusions(long[][] confusion, int n) {
+        List<long[]> cells = new java.util.ArrayList<>();
+        for (int i = 0; i < confusion.length; i++) {
+            for (int j = 0; j < confusion[i].length; j++) {
+                if (i != j && confusion[i][j] > 0) {
+                    cells.add(new long[] {i, j, confusion[i][j]});
+                }
+            }
+        }
+        cells.sort((a, b) -> a[2] != b[2] ? Long.compare(b[2], a[2])
+                : a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        return cells.subList(0, Math.min(n, cells.size()));
+    }
+
     /** The human-readable summary printed at the end of the job and written to {@code report.txt}. */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("Evaluation of %s%n  on %s split of %s: %d images, crop %d, centre scale %s, "
+        sb.append(String.format(java.util.Locale.ROOT, "Evaluation of %s%n  on %s split of %s: %d images, crop %d, centre scale %s, "
                         + "scales %s, %d views per image, %.1f s%n%n", model, split, dataset, images, cropSize,
                 centreScale == 0 ? "as stored" : centreScale, scales, viewsPerImage, seconds));
-        sb.append(String.format("  %-12s %12s %12s %12s%n", "mode", "top-1 error", "top-" + topK + " error",
+        sb.append(String.format(java.util.Locale.ROOT, "  %-12s %12s %12s %12s%n", "mode", "top-1 error", "top-" + topK + " error",
                 "top-1 acc"));
         for (Map.Entry<String, ModeResult> e : modes.entrySet()) {
             ModeResult r = e.getValue();
-            sb.append(String.format("  %-12s %11.2f%% %11.2f%% %11.2f%%%n", e.getKey(), 100 * r.top1Error(),
+            sb.append(String.format(java.util.Locale.ROOT, "  %-12s %11.2f%% %11.2f%% %11.2f%%%n", e.getKey(), 100 * r.top1Error(),
                     100 * r.topKError(), 100 * (1 - r.top1Error())));
         }
         ModeResult best = modes.get(CropPlan.Mode.MULTI_SCALE.id());
-        sb.append(String.format("%n  per-class accuracy (multi-scale):%n"));
-        for (Map.Entry<String, Double> e : best.perClassAccuracy().entrySet()) {
-            sb.append(String.format("    %-20s %6.2f%%%n", e.getKey(), 100 * e.getValue()));
+        boolean small = classes.size() <= FULL_LISTING_CLASSES;
+        sb.append(String.format(java.util.Locale.ROOT, "%n  per-class accuracy (multi-scale%s):%n",
+                small ? "" : "; the " + FULL_LISTING_CLASSES + " lowest of " + classes.size()));
+        best.perClassAccuracy().entrySet().stream()
+                .sorted(small ? (a, b) -> 0 : Map.Entry.comparingByValue())
+                .limit(small ? classes.size() : FULL_LISTING_CLASSES)
+                .forEach(e -> sb.append(String.format(java.util.Locale.ROOT, "    %-20s %6.2f%%%n", e.getKey(),
+                        100 * e.getValue())));
+        sb.append(String.format(java.util.Locale.ROOT, "%n  top confusions (multi-scale; true -> predicted: images):%n"));
+        for (long[] c : topConfusions(best.confusion(), TOP_CONFUSIONS)) {
+            sb.append(String.format(java.util.Locale.ROOT, "    %-20s -> %-20s %6d%n", classes.get((int) c[0]),
+                    classes.get((int) c[1]), c[2]));
         }
-        sb.append(String.format("%n  confusion matrix (multi-scale; rows = true, columns = predicted):%n"));
-        for (int i = 0; i < classes.size(); i++) {
-            sb.append(String.format("    %3d", i));
-            for (long v : best.confusion()[i]) {
-                sb.append(String.format(" %6d", v));
+        if (small) {
+            sb.append(String.format(java.util.Locale.ROOT,
+                    "%n  confusion matrix (multi-scale; rows = true, columns = predicted):%n"));
+            for (int i = 0; i < classes.size(); i++) {
+                sb.append(String.format(java.util.Locale.ROOT, "    %3d", i));
+                for (long v : best.confusion()[i]) {
+                    sb.append(String.format(java.util.Locale.ROOT, " %6d", v));
+                }
+                sb.append("  ").append(classes.get(i)).append(System.lineSeparator());
             }
-            sb.append("  ").append(classes.get(i)).append(System.lineSeparator());
+        } else {
+            sb.append(String.format(java.util.Locale.ROOT,
+                    "%n  (the %dx%d confusion matrices are in report.json)%n", classes.size(), classes.size()));
         }
         return sb.toString();
     }

@@ -68,7 +68,7 @@ class EvaluationJobTest {
     }
 
     private static EvaluationConfig config(int crop, int centre, List<Integer> scales) {
-        return new EvaluationConfig(dataset.uri(), root.resolve("run").toString(),
+        return new EvaluationConfig(dataset.uri(), root.resolve("run").toString(), "last",
                 root.resolve("report-" + crop + "-" + centre + "-" + scales.size()).toString(), "test", crop, centre,
                 scales, 100);
     }

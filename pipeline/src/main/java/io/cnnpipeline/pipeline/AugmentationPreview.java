@@ -58,7 +58,7 @@ public final class AugmentationPreview {
             Transform<?> t = pipeline.steps().get(i).transform();
             AugmentationPipeline alone = new AugmentationPipeline(t.outputSide() > 0 ? t.outputSide()
                     : pipeline.inputSize(), List.of(new AugmentationPipeline.Step(t, 1.0)));
-            grids.put(String.format("%02d-%s", i + 1, t.type()), png(grid(t.type() + " alone", sources, variants, cell,
+            grids.put(String.format(java.util.Locale.ROOT, "%02d-%s", i + 1, t.type()), png(grid(t.type() + " alone", sources, variants, cell,
                     (image, key, v) -> {
                         AugmentationPipeline.Sample s = alone.sample(AugmentationPipeline.recordSeed(seed, v, key),
                                 image.width(), image.height(), image.channels());

@@ -35,6 +35,10 @@ public final class Cli {
             description = "Override one key, e.g. --set train.epochs=10 (repeatable; wins over files).")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Print the stack trace of an expected failure (dataset exists, nothing to resume, ...).")
+    boolean verbose;
+
     static PrintStream out = System.out;
 
     public static void main(String[] args) {
@@ -43,12 +47,17 @@ public final class Cli {
 
     /** Runs the CLI and returns the exit code (for tests and notebooks). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Cli());
+        Cli cli = new Cli();
+        CommandLine cl = new CommandLine(cli);
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof InvalidConfigException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 2;
+            }
+            if (e instanceof io.cnnpipeline.preprocessing.StageFailedException && !cli.verbose) {
+                cmd.getErr().println("error: " + e.getMessage());
+                return 1;
             }
             cmd.getErr().println("error: " + e);
             e.printStackTrace(cmd.getErr());
@@ -75,17 +84,29 @@ public final class Cli {
             return null;
         }
 
+        @Option(names = "--run-id", paramLabel = "ID", description = "The run to train, resume or evaluate (same as "
+                + "--set train.run-id=ID). Default: train starts a new run-<UTC time>; evaluate and a resume take "
+                + "the runs directory's latest run.")
+        String runId;
+
         @Override
         public Integer call() {
             List<String> overrides = new ArrayList<>(parent.overrides);
+            if (runId != null) {
+                overrides.add("train.run-id=" + com.typesafe.config.ConfigUtil.quoteString(runId));
+            }
             overrides.addAll(extraOverrides());
             PipelineConfig config = PipelineConfig.load(profile(), parent.configFiles, overrides);
             before(config);
+            // A session that exists already (a notebook's, an embedding application's) is used and left running.
+            boolean ours = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
             SparkSession spark = Pipeline.sparkSession(config);
             try {
                 run(spark, config);
             } finally {
-                spark.stop();
+                if (ours) {
+                    spark.stop();
+                }
             }
             return 0;
         }
@@ -217,7 +238,7 @@ public final class Cli {
                     : dataset != null ? dataset.manifest().channels() : config.preprocess().channels();
             int k = classes != null ? classes : dataset != null ? dataset.classes().size() : 1000;
             int size = config.train().inputSize();
-            out.printf("%s on %dx%dx%d input, %d classes%s%n", config.train().network(), c, size, size, k,
+            out.printf(java.util.Locale.ROOT, "%s on %dx%dx%d input, %d classes%s%n", config.train().network(), c, size, size, k,
                     dataset != null && (channels == null || classes == null) ? " (dataset " + dataset.uri() + ")"
                             : "");
             out.print(io.cnnpipeline.training.NetworkSummary.of(config.train(), size, size, c, k).render());
@@ -358,12 +379,12 @@ public final class Cli {
             List<io.cnnpipeline.preprocessing.UInt8Image> stored = loaded.sources().stream()
                     .map(AugmentationPreview.Source::image).toList();
             double meanPixels = stored.stream().mapToDouble(i -> (double) i.width() * i.height()).average().orElse(0);
-            out.printf("bench augment: %d photos from %s, stored at short side 256 (mean %.0f x 256 px); 1 thread, "
+            out.printf(java.util.Locale.ROOT, "bench augment: %d photos from %s, stored at short side 256 (mean %.0f x 256 px); 1 thread, "
                     + "%.1f s per case after %.1f s warm-up%n", stored.size(), photos, meanPixels / 256, seconds, warmup);
             List<AugmentationBench.Result> results = AugmentationBench.run(stored, loaded.stats(), warmup, seconds);
-            out.printf("%-90s %10s %12s%n", "case (input)", "images/s", "us/image");
+            out.printf(java.util.Locale.ROOT, "%-90s %10s %12s%n", "case (input)", "images/s", "us/image");
             for (AugmentationBench.Result r : results) {
-                out.printf("%-90s %10.0f %12.1f%n", r.name() + " (" + r.input() + ")", r.imagesPerSecond(),
+                out.printf(java.util.Locale.ROOT, "%-90s %10.0f %12.1f%n", r.name() + " (" + r.input() + ")", r.imagesPerSecond(),
                         r.microsPerImage());
             }
             bench.write("bench augment", AugmentationBench.report(results, stored.size(), photos.toString()));
@@ -399,7 +420,7 @@ public final class Cli {
                 }
             }
             List<DecodeBench.Result> results = new ArrayList<>();
-            out.printf("bench decode: 1 thread; decode -> resize short side 256 (area) -> JPEG q90; %.1f s per "
+            out.printf(java.util.Locale.ROOT, "bench decode: 1 thread; decode -> resize short side 256 (area) -> JPEG q90; %.1f s per "
                     + "collection after %.1f s warm-up%n", seconds, warmup);
             List<DecodeBench.Codec> codecs = new ArrayList<>(List.of(DecodeBench.Codec.IMAGEIO));
             if (new java.io.File(io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR).isFile()) {
@@ -409,7 +430,7 @@ public final class Cli {
                 out.println("bench decode: TurboJPEG not installed (apt-get install libturbojpeg-java libturbojpeg0); "
                         + "measuring ImageIO only");
             }
-            out.printf("%-40s %-13s %6s %8s %10s %10s %10s %10s%n", "photos", "codec", "files", "mean MP",
+            out.printf(java.util.Locale.ROOT, "%-40s %-13s %6s %8s %10s %10s %10s %10s%n", "photos", "codec", "files", "mean MP",
                     "images/s", "decode us", "resize us", "encode us");
             for (java.nio.file.Path dir : dirs) {
                 List<byte[]> files = DecodeBench.load(dir, minShortSide);
@@ -421,7 +442,7 @@ public final class Cli {
                     DecodeBench.Result r = DecodeBench.run(dir.toString(), files, codec,
                             io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR, warmup, seconds);
                     results.add(r);
-                    out.printf("%-40s %-13s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.decoder(), r.files(),
+                    out.printf(java.util.Locale.ROOT, "%-40s %-13s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.decoder(), r.files(),
                             r.meanMegapixels(), r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(),
                             r.encodeMicros());
                 }
@@ -516,7 +537,7 @@ public final class Cli {
                     minibatches);
             java.nio.file.Path idx = Demo.ensureFashionMnist(
                     PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
-            out.printf("bench train: %s at %dx%d, batch %d, %d minibatches after %d warm-up, %d cores%n", network,
+            out.printf(java.util.Locale.ROOT, "bench train: %s at %dx%d, batch %d, %d minibatches after %d warm-up, %d cores%n", network,
                     inputSize, inputSize, batch, minibatches, warmup, Runtime.getRuntime().availableProcessors());
             List<TrainBench.Result> results = new ArrayList<>();
             TrainBench.Result one = null;
@@ -566,10 +587,10 @@ public final class Cli {
                     out.println("bench train: PyTorch not found (apt-get install python3-torch); skipping it");
                 }
             }
-            out.printf("%-62s %7s %9s %10s %9s %12s %9s%n", "case", "threads", "images", "images/s", "CPU s",
+            out.printf(java.util.Locale.ROOT, "%-62s %7s %9s %10s %9s %12s %9s%n", "case", "threads", "images", "images/s", "CPU s",
                     "images/CPU-s", "peak MB");
             for (TrainBench.Result r : results) {
-                out.printf("%-62s %7s %9d %10.0f %9.1f %12.0f %9.0f%n", r.name(),
+                out.printf(java.util.Locale.ROOT, "%-62s %7s %9d %10.0f %9.1f %12.0f %9.0f%n", r.name(),
                         r.threads() == 0 ? "default" : Integer.toString(r.threads()), r.images(),
                         r.imagesPerSecond(), r.cpuSeconds(), r.imagesPerCpuSecond(), r.peakRssBytes() / 1e6);
             }
@@ -604,7 +625,7 @@ public final class Cli {
                 ratios.put("dl4j / pytorch images/s (default threads)", dflt.imagesPerSecond()
                         / torch.imagesPerSecond());
             }
-            ratios.forEach((k, v) -> out.printf("%-50s %6.2f%n", k, v));
+            ratios.forEach((k, v) -> out.printf(java.util.Locale.ROOT, "%-50s %6.2f%n", k, v));
             writeJson("bench train", output, TrainBench.report(results, ratios));
             return 0;
         }
@@ -663,10 +684,11 @@ public final class Cli {
     }
 
     static void print(TrainResult r) {
-        for (EpochMetrics m : r.epochs()) {
-            out.println("train: " + m.summary(r.epochs().size()));
+        // The epochs were logged as they ended; the result gives the last one and where the model is.
+        if (!r.epochs().isEmpty()) {
+            out.println("train: last " + r.last().summary(r.configuredEpochs()));
         }
-        out.printf("train: %.1f s; model: %s%n", r.seconds(), r.model());
+        out.printf(java.util.Locale.ROOT, "train: %.1f s; run %s; model: %s%n", r.seconds(), r.runId(), r.model());
     }
 
     static void print(EvaluationReport r) {

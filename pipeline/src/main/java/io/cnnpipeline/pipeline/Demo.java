@@ -41,7 +41,7 @@ public final class Demo {
             run("apt-get", "install", "-y", "-qq", PACKAGE);
         }
         if (!hasIdx(path)) {
-            throw new IllegalStateException("Cannot find Fashion-MNIST in " + dir + ": install it with\n"
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot find Fashion-MNIST in " + dir + ": install it with\n"
                     + "    sudo apt-get update && sudo apt-get install -y " + PACKAGE + "\n"
                     + "or point demo.fashion-mnist-dir at a folder with the four *-ubyte.gz IDX files");
         }
@@ -71,7 +71,7 @@ public final class Demo {
             FashionMnist.writePngs(test, images.resolve("test"));
             Files.write(marker, Json.toBytes(wanted));
             LOG.info("demo: wrote {} train and {} test PNGs to {} in {} s", train.size(), test.size(), images,
-                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+                    String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare demo images in " + images + ": " + e.getMessage(), e);
         }

@@ -85,7 +85,7 @@ public final class FashionMnist {
         ImageEncoder png = new ImageEncoder(ShardCodec.PNG, 90);
         IntStream.range(0, split.size()).parallel().forEach(i -> {
             UInt8Image image = new UInt8Image(split.cols(), split.rows(), 1, split.images()[i]);
-            Path file = root.resolve(CLASSES.get(split.labels()[i])).resolve(String.format("%05d.png", i));
+            Path file = root.resolve(CLASSES.get(split.labels()[i])).resolve(String.format(java.util.Locale.ROOT, "%05d.png", i));
             try {
                 Files.write(file, png.encode(image));
             } catch (IOException e) {

@@ -40,12 +40,14 @@ public final class PipelineConfig {
     private static final List<String> FREE_FORM = List.of("spark.conf", "train.transfer.lr-multipliers");
 
     private final Config config;
+    private final boolean runIdDefaulted;
     private final IngestConfig preprocess;
     private final TrainingConfig train;
     private final EvaluationConfig evaluate;
 
-    private PipelineConfig(Config config) {
+    private PipelineConfig(Config config, boolean runIdDefaulted) {
         this.config = config;
+        this.runIdDefaulted = runIdDefaulted;
         this.preprocess = typed(this::readPreprocess);
         this.train = typed(this::readTrain);
         this.evaluate = typed(this::readEvaluate);
@@ -109,11 +111,26 @@ public final class PipelineConfig {
             throw new InvalidConfigException(e.origin() == null ? "config" : e.origin().description(),
                     "cannot resolve: " + e.getMessage(), null);
         }
-        if (resolved.getString("train.run-id").isEmpty()) {
+        boolean defaulted = resolved.getString("train.run-id").isEmpty();
+        if (defaulted) {
             String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             resolved = ConfigFactory.parseMap(Map.of("train.run-id", id)).withFallback(resolved);
         }
-        return new PipelineConfig(resolved);
+        return new PipelineConfig(resolved, defaulted);
+    }
+
+    /**
+     * Whether {@code train.run-id} was left empty, so that {@link #train()} carries a freshly minted
+     * {@code run-<UTC yyyyMMdd-HHmmss>}: the stages then take the runs directory's {@code latest} run where a new one
+     * makes no sense (evaluate, resume).
+     */
+    public boolean runIdDefaulted() {
+        return runIdDefaulted;
+    }
+
+    /** This configuration with {@code train.run-id} set (and the evaluation's run directory following it). */
+    public PipelineConfig withRunId(String runId) {
+        return new PipelineConfig(ConfigFactory.parseMap(Map.of("train.run-id", runId)).withFallback(config), false);
     }
 
     /** Loads the defaults with an optional profile and nothing else. */
@@ -302,7 +319,8 @@ public final class PipelineConfig {
         if (output.isEmpty()) {
             output = stripSlash(runDir) + "/evaluation";
         }
-        return new EvaluationConfig(config.getString("evaluate.dataset"), runDir, output,
+        return new EvaluationConfig(config.getString("evaluate.dataset"), runDir, config.getString("evaluate.model"),
+                output,
                 config.getString("evaluate.split"), config.getInt("evaluate.crop-size"),
                 config.getInt("evaluate.centre-scale"), config.getIntList("evaluate.scales"),
                 config.getInt("evaluate.batch-size"));
@@ -322,6 +340,11 @@ public final class PipelineConfig {
 
     public EvaluationConfig evaluate() {
         return evaluate;
+    }
+
+    /** Whether {@code evaluate.run-dir} names a run directory (rather than following {@code train.run-id}). */
+    public boolean evaluateRunDirSet() {
+        return !config.getString("evaluate.run-dir").isEmpty();
     }
 
     public long seed() {

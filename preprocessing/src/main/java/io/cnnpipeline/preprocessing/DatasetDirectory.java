@@ -45,7 +45,7 @@ public final class DatasetDirectory {
         Path root = fs.makeQualified(new Path(uri));
         Path manifestPath = new Path(root, ShardSchema.MANIFEST);
         if (!HadoopFiles.exists(fs, manifestPath)) {
-            throw new IllegalStateException("Cannot open dataset " + root + ": no " + ShardSchema.MANIFEST
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot open dataset " + root + ": no " + ShardSchema.MANIFEST
                     + " (run the preprocess stage first)");
         }
         byte[] manifestBytes = HadoopFiles.read(fs, manifestPath);

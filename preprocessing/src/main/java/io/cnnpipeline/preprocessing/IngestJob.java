@@ -104,7 +104,7 @@ public final class IngestJob {
         FileSystem outFs = HadoopFiles.fs(config.output(), hadoop);
         Path output = outFs.makeQualified(new Path(config.output()));
         if (HadoopFiles.exists(outFs, output) && !config.overwrite()) {
-            throw new IllegalStateException("Cannot write dataset " + output
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot write dataset " + output
                     + ": it already exists (set preprocess.overwrite = true to replace it)");
         }
         if (config.jpegCodec().equals("turbojpeg")) {
@@ -119,7 +119,7 @@ public final class IngestJob {
             FileSystem fs = HadoopFiles.fs(e.getValue(), hadoop);
             Path root = fs.makeQualified(new Path(e.getValue()));
             if (!HadoopFiles.exists(fs, root)) {
-                throw new IllegalStateException("Cannot read preprocess.inputs." + e.getKey() + ": " + root
+                throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot read preprocess.inputs." + e.getKey() + ": " + root
                         + " does not exist");
             }
             roots.put(e.getKey(), root.toString());
@@ -368,7 +368,7 @@ public final class IngestJob {
             throw new UncheckedIOException("Cannot list classes under " + root + ": " + e.getMessage(), e);
         }
         if (names.isEmpty()) {
-            throw new IllegalStateException("Cannot read preprocess.inputs.train: " + root
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot read preprocess.inputs.train: " + root
                     + " has no class folders (expected <root>/<class>/<image>)");
         }
         names.sort(null);

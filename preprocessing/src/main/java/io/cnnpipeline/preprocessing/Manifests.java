@@ -102,7 +102,7 @@ final class Manifests {
         FileSystem fs = HadoopFiles.fs(uri, hadoop);
         Path path = fs.makeQualified(new Path(uri));
         if (!HadoopFiles.exists(fs, path)) {
-            throw new IllegalStateException("Cannot read " + key + ": " + path + " does not exist");
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot read " + key + ": " + path + " does not exist");
         }
         return path;
     }

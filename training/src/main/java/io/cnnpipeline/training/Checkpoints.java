@@ -84,7 +84,7 @@ public final class Checkpoints {
     /** The state of a checkpoint after {@code epoch}. */
     static State state(int epoch, long iterationCount, double plateauFactor, double bestValidation,
                        int epochsSinceBest) {
-        return new State(epoch, iterationCount, String.format("epoch-%04d.zip", epoch), plateauFactor,
+        return new State(epoch, iterationCount, String.format(java.util.Locale.ROOT, "epoch-%04d.zip", epoch), plateauFactor,
                 bestValidation, epochsSinceBest, Instant.now().toString());
     }
 

@@ -21,12 +21,12 @@ public record EpochMetrics(int epoch, double loss, Double trainAccuracy, Double 
 
     /** One human-readable progress line. */
     public String summary(int epochs) {
-        return String.format("epoch %d/%d  loss %.4f  train acc %s  val acc %s  %.0f images/s  %.1f s  lr %.4g"
+        return String.format(java.util.Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %s  val acc %s  %.0f images/s  %.1f s  lr %.4g"
                         + "  batch %d/worker  iteration %d", epoch, epochs, loss, pct(trainAccuracy),
                 pct(validationAccuracy), imagesPerSecond, seconds, learningRate, batchSizePerWorker, iteration);
     }
 
     private static String pct(Double v) {
-        return v == null ? "-" : String.format("%.2f%%", 100 * v);
+        return v == null ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * v);
     }
 }

@@ -60,13 +60,11 @@ import org.slf4j.LoggerFactory;
  * nothing is left in {@code /tmp}. Driver-side entry point.
  */
 public final class TrainingJob {
-    /** The configuration a run was started with, in its run directory; its presence marks a run directory. */
-    static final String RESOLVED_CONFIG_FILE = "config.resolved.conf";
+    static final String RESOLVED_CONFIG_FILE = RunDirectory.RESOLVED_CONFIG;
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
     static final String TIME_SOURCE_PROPERTY = org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY;
     static final String SYSTEM_CLOCK = org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName();
-    /** The network of the epoch with the best validation accuracy so far (with a validation split). */
-    static final String BEST_MODEL_FILE = "best-model.zip";
+    static final String BEST_MODEL_FILE = RunDirectory.BEST_MODEL;
 
     private TrainingJob() {
     }
@@ -101,7 +99,7 @@ public final class TrainingJob {
                     + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
         } else {
             if (HadoopFiles.exists(fs, runDir)) {
-                throw new IllegalStateException("Cannot create run directory " + runDir
+                throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot create run directory " + runDir
                         + ": it already exists (choose another train.run-id, or resume it with train --resume)");
             }
             try {
@@ -111,9 +109,11 @@ public final class TrainingJob {
             }
             HadoopFiles.writeAtomically(fs, new Path(runDir, RESOLVED_CONFIG_FILE),
                     resolvedConfig.getBytes(StandardCharsets.UTF_8));
-            HadoopFiles.writeAtomically(fs, new Path(runDir, "provenance.json"),
+            HadoopFiles.writeAtomically(fs, new Path(runDir, RunDirectory.PROVENANCE),
                     Json.toBytes(provenance(spark, config, dataset)));
         }
+
+        RunDirectory.markLatest(fs, runDir.getParent(), config.runId());
 
         int channels = dataset.stats().channels();
         int classes = dataset.classes().size();
@@ -160,7 +160,7 @@ public final class TrainingJob {
 
         boolean gradientSharing = config.gradientSharing().enabled();
         List<EpochMetrics> metrics = resumeFrom == null ? new ArrayList<>()
-                : readMetrics(fs, new Path(runDir, "metrics.jsonl"), resumeFrom.epoch());
+                : readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch());
         int globalBatch = workers * config.batchSizePerWorker();   // the first epoch's (Smith et al. keep the rate)
         double baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
         boolean scheduled = !config.updater().equals("adadelta");
@@ -249,7 +249,7 @@ public final class TrainingJob {
                         trainCount / seconds, rate, batch, net.iterationCount());
                 metrics.add(m);
                 LOG.info("train: {}", m.summary(config.epochs()));
-                writeMetrics(fs, new Path(runDir, "metrics.jsonl"), metrics);
+                writeMetrics(fs, new Path(runDir, RunDirectory.METRICS), metrics);
                 try {
                     TrainingReport.write(fs, runDir, config.runId() + ": " + config.network() + " on "
                             + dataset.uri(), metrics, config.collectTrainingStats());
@@ -309,8 +309,8 @@ public final class TrainingJob {
         if (config.collectTrainingStats()) {
             writeStatsHtml(trainingStats, fs, new Path(runDir, "training-stats.html"), jsc);
         }
-        TrainResult result = new TrainResult(runDir.toString(), modelPath.toString(), List.copyOf(metrics),
-                (System.nanoTime() - start) / 1e9);
+        TrainResult result = new TrainResult(config.runId(), runDir.toString(), modelPath.toString(),
+                List.copyOf(metrics), config.epochs(), (System.nanoTime() - start) / 1e9);
         LOG.info("train: model written to {}", modelPath);
         return result;
     }
@@ -331,7 +331,7 @@ public final class TrainingJob {
             return true;
         }
         if (!HadoopFiles.exists(fs, new Path(runDir, RESOLVED_CONFIG_FILE))) {
-            throw new IllegalStateException("Cannot start run " + runDir + ": the directory exists and is not a run "
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot start run " + runDir + ": the directory exists and is not a run "
                     + "directory (no config.resolved.conf); choose another train.run-id");
         }
         LOG.warn("train: run {} has no checkpoint (its last attempt stopped before one): starting it again", runDir);
@@ -352,14 +352,14 @@ public final class TrainingJob {
     private static Checkpoints.State resumable(FileSystem fs, Path runDir, Checkpoints checkpoints,
                                                DatasetDirectory dataset) {
         if (!HadoopFiles.exists(fs, runDir)) {
-            throw new IllegalStateException("Cannot resume run " + runDir + ": it does not exist");
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume run " + runDir + ": it does not exist");
         }
         Checkpoints.State state = checkpoints.latest();
         if (state == null) {
-            throw new IllegalStateException("Cannot resume run " + runDir + ": it has no checkpoint in "
+            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume run " + runDir + ": it has no checkpoint in "
                     + Checkpoints.DIR + "/ (train.checkpoint-every-epochs was 0, or no epoch finished)");
         }
-        Path provenance = new Path(runDir, "provenance.json");
+        Path provenance = new Path(runDir, RunDirectory.PROVENANCE);
         if (HadoopFiles.exists(fs, provenance)) {
             Map<?, ?> recorded = Json.fromBytes(HadoopFiles.read(fs, provenance), Map.class);
             // Runs started before content fingerprints recorded only the manifest's hash: compare that.
@@ -367,7 +367,7 @@ public final class TrainingJob {
             Object sha = byContent ? recorded.get("datasetContentSha256") : recorded.get("datasetManifestSha256");
             String now = byContent ? dataset.contentFingerprint() : dataset.manifestSha256();
             if (sha != null && !sha.equals(now)) {
-                throw new IllegalStateException("Cannot resume run " + runDir + ": it was trained on another dataset "
+                throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume run " + runDir + ": it was trained on another dataset "
                         + "(" + (byContent ? "content" : "manifest") + " sha256 " + sha + ", now " + now + " at "
                         + dataset.uri() + ")");
             }
