@@ -44,5 +44,33 @@ class DemoEndToEndTest {
         double centre = 1 - report.modes().get("centre-crop").top1Error();
         assertTrue(centre > 0.5, "centre-crop accuracy after one epoch on 2,250 images: " + centre);
         assertTrue(Files.exists(tmp.resolve("runs/demo/evaluation/report.json")));
+
+        // The model handle classifies the test images, as files, as the evaluation's centre crop did.
+        io.cnnpipeline.model.TrainedModel model = io.cnnpipeline.model.TrainedModel.load(r.train().runDir());
+        assertEquals(FashionMnist.CLASSES, model.classes());
+        assertEquals(28, model.inputSize());
+        java.util.List<io.cnnpipeline.preprocessing.UInt8Image> images = new java.util.ArrayList<>();
+        java.util.List<Integer> labels = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.walk(tmp.resolve("images/test"))) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                images.add(model.decode(f));
+                labels.add(model.classes().indexOf(f.getParent().getFileName().toString()));
+            }
+        }
+        assertEquals(500, images.size());
+        java.util.List<io.cnnpipeline.model.TrainedModel.Prediction> predictions = model.predict(images);
+        int correct = 0;
+        for (int i = 0; i < images.size(); i++) {
+            io.cnnpipeline.model.TrainedModel.Prediction p = predictions.get(i);
+            assertEquals(5, p.top().size());
+            assertEquals(1.0, java.util.Arrays.stream(p.probabilities()).sum(), 1e-3, "softmax");
+            assertTrue(p.top().get(0).probability() >= p.top().get(1).probability());
+            correct += p.best().index() == labels.get(i) ? 1 : 0;
+        }
+        // One forward pass of 500 against the evaluation's batches: allow one argmax to flip on a near-tie.
+        assertEquals(centre * 500, correct, 1.0, "predict agrees with the evaluation's centre crop");
+        // Alone or in a batch of 500: the same class, probabilities equal to float rounding.
+        assertEquals(predictions.get(7).best().index(), model.predict(images.get(7)).best().index());
+        assertEquals(predictions.get(7).best().probability(), model.predict(images.get(7)).best().probability(), 1e-5);
     }
 }
