@@ -264,8 +264,16 @@ public final class Cli {
         @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
         boolean demo;
 
+        @Option(names = "--reference", description = "Print every key with its default and documentation as "
+                + "Markdown (docs/configuration.md) instead.")
+        boolean reference;
+
         @Override
         public Integer call() {
+            if (reference) {
+                out.print(ConfigReference.markdown());
+                return 0;
+            }
             out.println(PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
                     parent.overrides).render());
             return 0;
