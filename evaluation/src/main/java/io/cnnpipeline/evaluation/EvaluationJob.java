@@ -54,6 +54,7 @@ public final class EvaluationJob {
      */
     public static EvaluationReport run(SparkSession spark, EvaluationConfig config) {
         long start = System.nanoTime();
+        io.cnnpipeline.preprocessing.Provenance provenance = io.cnnpipeline.preprocessing.Provenance.of(spark);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
         FileSystem fs = HadoopFiles.fs(config.runDir(), hadoop);
@@ -115,7 +116,7 @@ public final class EvaluationJob {
             model.destroy();
         }
         EvaluationReport report = EvaluationReport.of(counts, config, modelPath.toString(), meta.classes(), plan,
-                (System.nanoTime() - start) / 1e9);
+                (System.nanoTime() - start) / 1e9, dataset.contentFingerprint(), provenance);
 
         FileSystem outFs = HadoopFiles.fs(config.output(), hadoop);
         Path out = outFs.makeQualified(new Path(config.output()));

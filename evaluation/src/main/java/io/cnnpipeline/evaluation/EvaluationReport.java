@@ -19,10 +19,14 @@ import java.util.Map;
  * @param topK          k of the top-k error (5, or the number of classes if fewer)
  * @param modes         mode id ({@code centre-crop}, {@code 10-crop}, {@code multi-scale}) → result
  * @param seconds       wall time of the job
+ * @param datasetContentSha256 the evaluated dataset's content fingerprint ({@code _manifest.json}'s
+ *                      {@code contentSha256}; null for datasets written before it)
+ * @param provenance    what ran the evaluation
  */
 public record EvaluationReport(String model, String dataset, String split, long images, List<String> classes,
                                int cropSize, int centreScale, List<Integer> scales, int viewsPerImage, int topK,
-                               Map<String, ModeResult> modes, double seconds) {
+                               Map<String, ModeResult> modes, double seconds, String datasetContentSha256,
+                               io.cnnpipeline.preprocessing.Provenance provenance) {
 
     /**
      * Results of one mode.
@@ -37,7 +41,8 @@ public record EvaluationReport(String model, String dataset, String split, long 
     }
 
     static EvaluationReport of(EvaluationCounts counts, EvaluationConfig config, String model, List<String> classes,
-                               CropPlan plan, double seconds) {
+                               CropPlan plan, double seconds, String datasetContentSha256,
+                               io.cnnpipeline.preprocessing.Provenance provenance) {
         Map<String, ModeResult> modes = new LinkedHashMap<>();
         for (CropPlan.Mode mode : CropPlan.Mode.values()) {
             long[][] cm = counts.confusion[mode.ordinal()];
@@ -57,7 +62,7 @@ public record EvaluationReport(String model, String dataset, String split, long 
         }
         return new EvaluationReport(model, config.dataset(), config.split(), counts.images, classes,
                 config.cropSize(), config.centreScale(), config.scales(), plan.viewsPerImage(), counts.topK, modes,
-                seconds);
+                seconds, datasetContentSha256, provenance);
     }
 
     /** Up to this many classes, the summary lists every class and prints the confusion matrix. */

@@ -88,6 +88,9 @@ class RunIdTest {
         Path report = runs.resolve(runId).resolve("evaluation/report.json");
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertTrue(json.get("model").asText().endsWith(runId + "/model.zip"), json.toString());
+        assertEquals(64, json.get("datasetContentSha256").asText().length(), json.toString());
+        assertEquals(spark.sparkContext().applicationId(), json.get("provenance").get("applicationId").asText());
+        assertTrue(json.get("provenance").get("gitCommit").asText().length() > 0, json.toString());
         assertFalse(eval[1].matches("(?s).*\\d,\\d\\d%.*"), "Locale.ROOT numbers under a German locale: " + eval[1]);
         assertTrue(eval[1].contains("top confusions"), eval[1]);
 

@@ -487,19 +487,7 @@ public final class IngestJob {
     }
 
     private static Map<String, String> provenance(SparkSession spark) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("sparkVersion", spark.version());
-        p.put("javaVersion", System.getProperty("java.version"));
-        p.put("user", System.getProperty("user.name"));
-        try {
-            p.put("host", InetAddress.getLocalHost().getHostName());
-        } catch (IOException e) {
-            p.put("host", "unknown");
-        }
-        p.put("applicationId", spark.sparkContext().applicationId());
-        p.put("projectVersion", BuildInfo.version());
-        p.put("gitCommit", BuildInfo.gitCommit());
-        return p;
+        return Provenance.of(spark).asMap();
     }
 
     /**

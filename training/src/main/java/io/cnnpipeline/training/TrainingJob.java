@@ -538,20 +538,12 @@ public final class TrainingJob {
     }
 
     private static Map<String, Object> provenance(SparkSession spark, TrainingConfig config, DatasetDirectory dataset) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("startedAt", Instant.now().toString());
+        Map<String, Object> p = new LinkedHashMap<>(io.cnnpipeline.preprocessing.Provenance.of(spark).asMap());
+        p.put("startedAt", p.get("createdAt"));
         p.put("seed", config.seed());
         p.put("dataset", dataset.uri());
         p.put("datasetManifestSha256", dataset.manifestSha256());
         p.put("datasetContentSha256", dataset.contentFingerprint());
-        p.put("gitCommit", BuildInfo.gitCommit());
-        p.put("projectVersion", BuildInfo.version());
-        p.put("sparkVersion", spark.version());
-        p.put("sparkMaster", spark.sparkContext().master());
-        p.put("applicationId", spark.sparkContext().applicationId());
-        p.put("dl4jVersion", BuildInfo.dl4jVersion());
-        p.put("javaVersion", System.getProperty("java.version"));
-        p.put("user", System.getProperty("user.name"));
         return p;
     }
 }
