@@ -45,6 +45,26 @@ class DemoEndToEndTest {
         assertTrue(centre > 0.5, "centre-crop accuracy after one epoch on 2,250 images: " + centre);
         assertTrue(Files.exists(tmp.resolve("runs/demo/evaluation/report.json")));
 
+        // The report's pictures decode as PNGs of the asked width with more than a blank canvas on them.
+        for (byte[] png : List.of(io.cnnpipeline.evaluation.EvaluationPlots.confusionHeatmap(report, "multi-scale", 640),
+                io.cnnpipeline.evaluation.EvaluationPlots.accuracyByMode(report, 640))) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+            assertEquals(640, image.getWidth());
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            for (int y = 0; y < image.getHeight(); y += 4) {
+                for (int x = 0; x < image.getWidth(); x += 4) {
+                    colours.add(image.getRGB(x, y));
+                }
+            }
+            assertTrue(colours.size() > 20, "a drawn chart: " + colours.size() + " colours");
+        }
+        if (System.getenv("CNN_PIPELINE_KEEP_PLOTS") != null) {
+            Files.write(Path.of(System.getenv("CNN_PIPELINE_KEEP_PLOTS"), "confusion.png"),
+                    io.cnnpipeline.evaluation.EvaluationPlots.confusionHeatmap(report, "multi-scale", 640));
+            Files.write(Path.of(System.getenv("CNN_PIPELINE_KEEP_PLOTS"), "accuracy.png"),
+                    io.cnnpipeline.evaluation.EvaluationPlots.accuracyByMode(report, 640));
+        }
+
         // The model handle classifies the test images, as files, as the evaluation's centre crop did.
         io.cnnpipeline.model.TrainedModel model = io.cnnpipeline.model.TrainedModel.load(r.train().runDir());
         assertEquals(FashionMnist.CLASSES, model.classes());
