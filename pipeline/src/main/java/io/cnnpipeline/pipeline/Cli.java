@@ -313,31 +313,17 @@ public final class Cli {
         public Integer call() {
             PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
                     parent.overrides);
-            InvalidConfigException.require(rows >= 1, "--rows", "must be >= 1", rows);
-            InvalidConfigException.require(variants >= 1, "--variants", "must be >= 1", variants);
-            InvalidConfigException.require(cell >= 0, "--cell", "must be >= 0", cell);
-            io.cnnpipeline.preprocessing.augment.AugmentationPipeline pipeline = config.train().augmentation();
-            PreviewSources.Loaded loaded;
+            java.util.Map<String, byte[]> grids;
             if (!images.isEmpty()) {
-                loaded = PreviewSources.files(images, config.preprocess().channels(), config.preprocess().shortSide(),
-                        0, rows, new java.util.HashSet<>(config.preprocess().extensions()));
+                grids = Pipeline.augmentationPreview(null, config, images, rows, variants, cell);
             } else {
                 SparkSession spark = Pipeline.sparkSession(config);
                 try {
-                    loaded = PreviewSources.dataset(spark, config.train().dataset(), rows, config.seed());
+                    grids = Pipeline.augmentationPreview(spark, config, images, rows, variants, cell);
                 } finally {
                     spark.stop();
                 }
             }
-            try {
-                pipeline = pipeline.withStats(loaded.stats());
-            } catch (IllegalArgumentException e) {
-                throw new InvalidConfigException("train.augmentation", e.getMessage(), null);
-            }
-            int side = pipeline.inputSize();
-            int cellSize = cell > 0 ? cell : (side < 48 ? 4 * side : Math.min(side, 160));
-            java.util.Map<String, byte[]> grids = AugmentationPreview.render(pipeline, loaded.sources(), variants,
-                    config.seed(), cellSize);
             org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(output,
                     new org.apache.hadoop.conf.Configuration());
             fs.setWriteChecksum(false);

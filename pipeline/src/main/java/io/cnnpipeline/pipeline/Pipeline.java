@@ -6,6 +6,7 @@ import io.cnnpipeline.preprocessing.DatasetStats;
 import io.cnnpipeline.preprocessing.DatasetStatsJob;
 import io.cnnpipeline.preprocessing.IngestJob;
 import io.cnnpipeline.preprocessing.IngestResult;
+import io.cnnpipeline.preprocessing.InvalidConfigException;
 import io.cnnpipeline.training.RunDirectory;
 import io.cnnpipeline.training.TrainResult;
 import io.cnnpipeline.training.TrainingJob;
@@ -103,6 +104,38 @@ public final class Pipeline {
         TrainResult train = train(spark, config);
         EvaluationReport report = evaluate(spark, config.withRunId(train.runId()));
         return new RunResult(ingest, train, report);
+    }
+
+    /**
+     * PNG grids of the configured training augmentation ({@code train.augmentation}): rows of source images, columns
+     * of augmented variants (epochs 1..variants), one grid named {@code pipeline} and one per transform
+     * ({@code <step>-<type>}), as {@code augment-preview} writes them.
+     *
+     * @param spark    used only to read sample rows of {@code train.dataset} when {@code images} is empty
+     * @param images   image files or directories, decoded and resized to {@code preprocess.short-side} as the
+     *                 preprocess stage would store them; empty = the dataset's train split
+     * @param cell     cell side in pixels; 0 = 4 x input size for inputs under 48 px, else min(input size, 160)
+     * @throws InvalidConfigException if the augmentation cannot run on these images (e.g. PCA lighting on luma)
+     */
+    public static Map<String, byte[]> augmentationPreview(SparkSession spark, PipelineConfig config,
+                                                          java.util.List<java.nio.file.Path> images, int rows,
+                                                          int variants, int cell) {
+        InvalidConfigException.require(rows >= 1, "--rows", "must be >= 1", rows);
+        InvalidConfigException.require(variants >= 1, "--variants", "must be >= 1", variants);
+        InvalidConfigException.require(cell >= 0, "--cell", "must be >= 0", cell);
+        io.cnnpipeline.preprocessing.augment.AugmentationPipeline pipeline = config.train().augmentation();
+        PreviewSources.Loaded loaded = !images.isEmpty()
+                ? PreviewSources.files(images, config.preprocess().channels(), config.preprocess().shortSide(), 0,
+                        rows, new java.util.HashSet<>(config.preprocess().extensions()))
+                : PreviewSources.dataset(spark, config.train().dataset(), rows, config.seed());
+        try {
+            pipeline = pipeline.withStats(loaded.stats());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("train.augmentation", e.getMessage(), null);
+        }
+        int side = pipeline.inputSize();
+        int cellSize = cell > 0 ? cell : (side < 48 ? 4 * side : Math.min(side, 160));
+        return AugmentationPreview.render(pipeline, loaded.sources(), variants, config.seed(), cellSize);
     }
 
     private static java.util.Optional<String> latestRun(SparkSession spark, PipelineConfig config) {
