@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cnnpipeline.preprocessing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,20 +28,7 @@ class RunIdTest {
             all.add("--set");
             all.add(s);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = Cli.out;
-        PrintStream oldErr = System.err;
-        Cli.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Cli.execute(all.toArray(String[]::new));
-            return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            Cli.out = oldOut;
-            System.setErr(oldErr);
-        }
+        return CliTest.run(all.toArray(String[]::new));
     }
 
     @Test
