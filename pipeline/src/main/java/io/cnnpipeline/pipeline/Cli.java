@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
         subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
-            Cli.ShowConfig.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class, Cli.Bench.class})
+            Cli.ShowConfig.class, Cli.CheckCommand.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class, Cli.Bench.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "HOCON configuration file (repeatable; later files win).")
@@ -253,6 +253,45 @@ public final class Cli {
                     io.cnnpipeline.preprocessing.ShardSchema.MANIFEST);
             return io.cnnpipeline.preprocessing.HadoopFiles.exists(fs, manifest)
                     ? io.cnnpipeline.preprocessing.DatasetDirectory.open(uri, hadoop) : null;
+        }
+    }
+
+    @Command(name = "check", description = "Dry run without Spark: check each stage's preconditions against the "
+            + "configuration, the dataset directory and the runs directory (inputs exist, output free, run to resume "
+            + "or evaluate). Exit 0 when every stage can run, 1 otherwise.")
+    static final class CheckCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Cli parent;
+
+        @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
+        boolean demo;
+
+        @Option(names = "--run-id", paramLabel = "ID", description = "The run to check (default: as train and "
+                + "evaluate choose it).")
+        String runId;
+
+        @Option(names = "--resume", arity = "0..1", fallbackValue = "true", paramLabel = "auto",
+                description = "Check a resume (as train --resume).")
+        String resume;
+
+        @Override
+        public Integer call() {
+            List<String> overrides = new ArrayList<>(parent.overrides);
+            if (runId != null) {
+                overrides.add("train.run-id=" + com.typesafe.config.ConfigUtil.quoteString(runId));
+            }
+            if (resume != null) {
+                overrides.add("train.resume=" + resume);
+            }
+            PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
+                    overrides);
+            out.println("ok      config: every key valid");
+            boolean ok = true;
+            for (Check.Finding f : Check.run(config, new org.apache.hadoop.conf.Configuration())) {
+                out.println(f);
+                ok &= f.ok();
+            }
+            return ok ? 0 : 1;
         }
     }
 

@@ -202,4 +202,33 @@ class CliTest {
         assertEquals("2", bad[0]);
         assertTrue(bad[2].contains("--channels"), bad[2]);
     }
+
+    /** check reports each stage's preconditions without Spark, and exits 1 while one is not met. */
+    @Test
+    void checkReportsEachStagesPreconditions(@TempDir Path tmp) throws Exception {
+        String[] sets = {"--set", "preprocess.inputs.train=\"" + tmp.resolve("images") + "\"", "--set",
+            "preprocess.output=\"" + tmp.resolve("dataset") + "\"", "--set", "train.runs-dir=\"" + tmp.resolve("runs")
+                + "\""};
+        String[] missing = run(concat(new String[] {"check"}, sets));
+        assertEquals("1", missing[0], missing[2]);
+        assertTrue(missing[1].contains("problem preprocess: input train " + tmp.resolve("images") + " does not exist"),
+                missing[1]);
+        assertTrue(missing[1].contains("ok      train: dataset " + tmp.resolve("dataset") + " is not written yet"),
+                missing[1]);
+        Files.createDirectories(tmp.resolve("images/cat"));
+        Files.createDirectories(tmp.resolve("runs/run-a"));
+        Files.writeString(tmp.resolve("runs/latest"), "run-a\n");
+        String[] resume = run(concat(new String[] {"check", "--resume"}, sets));
+        assertTrue(resume[1].contains("ok      preprocess: input train"), resume[1]);
+        assertTrue(resume[1].contains("problem train: resume run ") && resume[1].contains("run-a: has no checkpoint"),
+                resume[1]);
+        assertTrue(resume[1].contains("problem evaluate: model ") && resume[1].contains("run-a/model.zip"), resume[1]);
+        assertEquals("1", resume[0]);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }
