@@ -32,6 +32,7 @@ public final class Pipeline {
      * {@code spark.master} (default {@code local[2]}). {@code spark.conf} entries are applied either way.
      */
     public static SparkSession sparkSession(PipelineConfig config) {
+        io.cnnpipeline.training.JvmSettings.install();
         SparkConf conf = new SparkConf();
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.sparkMaster());

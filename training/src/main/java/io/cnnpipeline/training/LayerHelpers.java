@@ -91,9 +91,8 @@ public final class LayerHelpers {
 
         private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
             in.defaultReadObject();
-            enable();
+            JvmSettings.install();
             OmpThreads.honourEnvironment();
-            AeronSettings.apply();
         }
     }
 
@@ -102,7 +101,7 @@ public final class LayerHelpers {
 
         private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
             in.defaultReadObject();
-            enable();
+            JvmSettings.install();
             OmpThreads.honourEnvironment();
         }
 

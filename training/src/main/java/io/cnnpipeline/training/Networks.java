@@ -47,7 +47,7 @@ public final class Networks {
      */
     public static MultiLayerConfiguration build(TrainingConfig config, int height, int width, int channels,
                                                 int classes) {
-        LayerHelpers.enable();
+        JvmSettings.install();
         NeuralNetConfiguration.Builder base = base(config);
         switch (config.network()) {
             case "lenet":
@@ -129,7 +129,7 @@ public final class Networks {
     public static org.deeplearning4j.nn.conf.ComputationGraphConfiguration buildGraph(TrainingConfig config,
                                                                                       int height, int width,
                                                                                       int channels, int classes) {
-        LayerHelpers.enable();
+        JvmSettings.install();
         if (!isGraph(config.network())) {
             throw new IllegalArgumentException("Cannot build " + config.network() + " as a ComputationGraph");
         }

@@ -59,7 +59,7 @@ public final class TrainableNetwork {
      * @throws IOException if the zip cannot be read as a DL4J model
      */
     public static TrainableNetwork restore(byte[] zip, boolean loadUpdater) throws IOException {
-        LayerHelpers.enable();
+        JvmSettings.install();
         if (isGraphZip(zip)) {
             return new TrainableNetwork(null,
                     ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), loadUpdater));

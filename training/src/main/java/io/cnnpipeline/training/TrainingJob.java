@@ -431,11 +431,9 @@ public final class TrainingJob {
     public static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers,
                                                                   int batchSizePerWorker,
                                                                   String exportDir, long rngSeed) {
-        if (config.collectTrainingStats() && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
-            // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
-            // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
-            System.setProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK);
-        }
+        // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
+        // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
+        JvmSettings.install();
         ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(workers,
                 batchSizePerWorker)
                 .batchSizePerWorker(batchSizePerWorker)
@@ -471,7 +469,7 @@ public final class TrainingJob {
             TrainingConfig config, JavaSparkContext jsc, int workers, int batchSizePerWorker, String exportDir,
             long rngSeed) {
         TrainingConfig.GradientSharing g = config.gradientSharing();
-        AeronSettings.apply();
+        JvmSettings.install();
         String controller = g.controllerAddress().isEmpty()
                 ? jsc.getConf().get("spark.driver.host", "127.0.0.1") : g.controllerAddress();
         org.nd4j.parameterserver.distributed.conf.VoidConfiguration voidConfiguration =

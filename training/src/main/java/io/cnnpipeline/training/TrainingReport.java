@@ -33,7 +33,7 @@ public final class TrainingReport {
     /** Writes the plots and the page for the epochs so far, each file atomically. */
     public static void write(FileSystem fs, Path runDir, String title, List<EpochMetrics> metrics,
                              boolean trainingStats) {
-        System.setProperty("java.awt.headless", "true");
+        JvmSettings.install();
         Path plots = new Path(runDir, PLOTS);
         png(fs, new Path(plots, "loss.png"), chart("Training loss", "loss", metrics, List.of(
                 new Series("loss", EpochMetrics::loss))));

@@ -54,7 +54,7 @@ final class Transfer {
             throw new InvalidConfigException("train.transfer.from", "cannot be read as a DL4J model zip: "
                     + e.getMessage(), t.from());
         }
-        LayerHelpers.enable();
+        JvmSettings.install();
         TrainableNetwork net = graph ? TrainableNetwork.of(buildGraph(config, zip, classes))
                 : TrainableNetwork.of(buildMultiLayer(config, zip, classes));
         try {
