@@ -209,10 +209,7 @@ public final class Cli {
     @Command(name = "network", description = "Print the configured network's layers, output shapes, parameter "
             + "counts and FLOPs per image (train.network at train.input-size, for the channels and classes of the "
             + "dataset at train.dataset when it exists).")
-    static final class ShowNetwork implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        Cli parent;
-
+    static final class ShowNetwork extends ConfigCommand {
         @Option(names = "--channels", description = "Input channels, 1 or 3 (default: the dataset's, else "
                 + "preprocess.channels).")
         Integer channels;
@@ -220,13 +217,9 @@ public final class Cli {
         @Option(names = "--classes", description = "Output classes (default: the dataset's, else 1000).")
         Integer classes;
 
-        @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
-        boolean demo;
-
         @Override
         public Integer call() {
-            PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
-                    parent.overrides);
+            PipelineConfig config = load(parent.overrides);
             if (channels != null && channels != 1 && channels != 3) {
                 throw new InvalidConfigException("--channels", "must be 1 or 3", channels);
             }
@@ -256,16 +249,23 @@ public final class Cli {
         }
     }
 
-    @Command(name = "check", description = "Dry run without Spark: check each stage's preconditions against the "
-            + "configuration, the dataset directory and the runs directory (inputs exist, output free, run to resume "
-            + "or evaluate). Exit 0 when every stage can run, 1 otherwise.")
-    static final class CheckCommand implements Callable<Integer> {
+    /** A command that loads the configuration (optionally layered on the demo profile) and starts no Spark job. */
+    abstract static class ConfigCommand implements Callable<Integer> {
         @CommandLine.ParentCommand
         Cli parent;
 
-        @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
+        @Option(names = "--demo", description = "Layer the demo profile (Fashion-MNIST) as the demo command does.")
         boolean demo;
 
+        PipelineConfig load(List<String> overrides) {
+            return PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles, overrides);
+        }
+    }
+
+    @Command(name = "check", description = "Dry run without Spark: check each stage's preconditions against the "
+            + "configuration, the dataset directory and the runs directory (inputs exist, output free, run to resume "
+            + "or evaluate). Exit 0 when every stage can run, 1 otherwise.")
+    static final class CheckCommand extends ConfigCommand {
         @Option(names = "--run-id", paramLabel = "ID", description = "The run to check (default: as train and "
                 + "evaluate choose it).")
         String runId;
@@ -283,8 +283,7 @@ public final class Cli {
             if (resume != null) {
                 overrides.add("train.resume=" + resume);
             }
-            PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
-                    overrides);
+            PipelineConfig config = load(overrides);
             out.println("ok      config: every key valid");
             boolean ok = true;
             for (Check.Finding f : Check.run(config, new org.apache.hadoop.conf.Configuration())) {
@@ -296,13 +295,7 @@ public final class Cli {
     }
 
     @Command(name = "config", description = "Print the resolved configuration (every key, after files and --set).")
-    static final class ShowConfig implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        Cli parent;
-
-        @Option(names = "--demo", description = "Layer the demo profile as the demo command does.")
-        boolean demo;
-
+    static final class ShowConfig extends ConfigCommand {
         @Option(names = "--reference", description = "Print every key with its default and documentation as "
                 + "Markdown (docs/configuration.md) instead.")
         boolean reference;
@@ -313,8 +306,7 @@ public final class Cli {
                 out.print(ConfigReference.markdown());
                 return 0;
             }
-            out.println(PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
-                    parent.overrides).render());
+            out.println(load(parent.overrides).render());
             return 0;
         }
     }
@@ -322,13 +314,7 @@ public final class Cli {
     @Command(name = "augment-preview", description = "Write PNG grids of the configured training augmentation: "
             + "rows of source images, columns of augmented variants (epochs 1..N); one grid for the pipeline and one "
             + "per transform.")
-    static final class AugmentPreview implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        Cli parent;
-
-        @Option(names = "--demo", description = "Layer the demo profile (Fashion-MNIST) as the demo command does.")
-        boolean demo;
-
+    static final class AugmentPreview extends ConfigCommand {
         @Option(names = "--images", paramLabel = "PATH", description = "Image files or directories, decoded and "
                 + "resized to preprocess.short-side as preprocess would store them (default: rows of the train split "
                 + "of train.dataset; PCA lighting then uses its stats.json).")
@@ -350,8 +336,7 @@ public final class Cli {
 
         @Override
         public Integer call() {
-            PipelineConfig config = PipelineConfig.load(demo ? PipelineConfig.DEMO_PROFILE : null, parent.configFiles,
-                    parent.overrides);
+            PipelineConfig config = load(parent.overrides);
             java.util.Map<String, byte[]> grids;
             if (!images.isEmpty()) {
                 grids = Pipeline.augmentationPreview(null, config, images, rows, variants, cell);
