@@ -225,7 +225,7 @@ planted on purpose.
 ("code", r'''
 PipelineConfig config = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
         "demo.images-dir=work/nb01/images", "demo.train-limit=2000", "demo.test-limit=500",
-        "preprocess.output=work/nb01/dataset"));
+        "preprocess.output=work/nb01/dataset", "spark.conf={\"spark.ui.enabled\"=\"false\"}"));
 Demo.prepareImages(config);
 // Two inputs that are not images, as real collections have them.
 var bag = java.nio.file.Path.of("work/nb01/images/train/8-bag");
@@ -277,8 +277,14 @@ for (var r : q.select("source", "split", "reason", "message").collectAsList()) {
     t.append("</tr>");
 }
 html(t.append("</table>").toString());
-System.out.printf("inputs %d = written %d + quarantined %d%n", data.manifest().inputCount(),
-        data.manifest().written(), data.manifest().quarantined());
+StringBuilder byReason = new StringBuilder("<table><tr><th>split</th><th>reason</th><th>inputs</th></tr>");
+for (var r : q.groupBy("split", "reason").count().orderBy("split", "reason").collectAsList()) {
+    byReason.append("<tr><td>").append(r.getString(0)).append("</td><td>").append(r.getString(1))
+            .append("</td><td>").append(r.getLong(2)).append("</td></tr>");
+}
+html(byReason.append("</table>").toString());
+System.out.println(String.format(Locale.ROOT, "inputs %d = written %d + quarantined %d", data.manifest().inputCount(),
+        data.manifest().written(), data.manifest().quarantined()));
 '''),
 ])
 
@@ -317,6 +323,7 @@ Rows of the dataset's training split (a small dataset is preprocessed first); th
 PipelineConfig fmnist = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
         "demo.images-dir=work/nb02/images", "demo.train-limit=500", "demo.test-limit=100",
         "preprocess.output=work/nb02/dataset", "preprocess.contact-sheet-size=0",
+        "spark.conf={\"spark.ui.enabled\"=\"false\"}",
         "train.augmentation=[{type=pad-crop, padding=2}, {type=flip}, {type=affine, rotate=10, shear=5}, {type=random-erasing}]"));
 Demo.prepareImages(fmnist);
 SparkSession spark = Pipeline.sparkSession(fmnist);
