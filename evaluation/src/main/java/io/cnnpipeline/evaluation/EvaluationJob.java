@@ -102,7 +102,7 @@ public final class EvaluationJob {
         int classes = meta.classes().size();
         int topK = Math.min(5, classes);
         LOG.info("evaluate: {} on {} split {} ({} images), {} views per image", modelPath, dataset.uri(),
-                config.split(), dataset.count(config.split()), plan.viewsPerImage());
+                config.split().id(), dataset.count(config.split().id()), plan.viewsPerImage());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<byte[]> model = jsc.broadcast(HadoopFiles.read(modelFs, modelPath));
@@ -110,7 +110,7 @@ public final class EvaluationJob {
                 topK, config.batchSize());
         EvaluationCounts counts;
         try {
-            counts = dataset.shards(spark, config.split(), 4 * jsc.defaultParallelism()).javaRDD().mapPartitions(fn)
+            counts = dataset.shards(spark, config.split().id(), 4 * jsc.defaultParallelism()).javaRDD().mapPartitions(fn)
                     .reduce(EvaluationCounts::merge);
         } finally {
             model.destroy();

@@ -60,7 +60,7 @@ public record EvaluationReport(String model, String dataset, String split, long 
             modes.put(mode.id(), new ModeResult(1 - correct / n, 1 - counts.topKCorrect[mode.ordinal()] / n,
                     perClass, cm));
         }
-        return new EvaluationReport(model, config.dataset(), config.split(), counts.images, classes,
+        return new EvaluationReport(model, config.dataset(), config.split().id(), counts.images, classes,
                 config.cropSize(), config.centreScale(), config.scales(), plan.viewsPerImage(), counts.topK, modes,
                 seconds, datasetContentSha256, provenance);
     }

@@ -51,7 +51,7 @@ class EvaluationJobTest {
         inputs.put("train", root.resolve("images/train").toString());
         inputs.put("test", root.resolve("images/test").toString());
         IngestJob.run(SPARK, new IngestConfig(inputs, Map.of(), "", root.resolve("dataset").toString(), 0, false, 1, ShardCodec.PNG, 90,
-                1_000_000, 1000, 1 << 20, 128L << 20, 4096, 0, false, 42, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true));
+                1_000_000, 1000, 1 << 20, 128L << 20, 4096, 0, false, 42, List.of("png"), 0, io.cnnpipeline.preprocessing.IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true));
         dataset = DatasetDirectory.open(root.resolve("dataset").toString(), SPARK.sparkContext().hadoopConfiguration());
         // Any DL4J model saved with ModelSerializer plus model-meta.json is evaluable; a seeded untrained one suffices.
         net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).list()
@@ -69,7 +69,7 @@ class EvaluationJobTest {
 
     private static EvaluationConfig config(int crop, int centre, List<Integer> scales) {
         return new EvaluationConfig(dataset.uri(), root.resolve("run").toString(), "last",
-                root.resolve("report-" + crop + "-" + centre + "-" + scales.size()).toString(), "test", crop, centre,
+                root.resolve("report-" + crop + "-" + centre + "-" + scales.size()).toString(), io.cnnpipeline.preprocessing.Split.TEST, crop, centre,
                 scales, 100);
     }
 

@@ -62,15 +62,15 @@ final class Check {
         FileSystem fs = HadoopFiles.fs(train.runsDir(), hadoop);
         Path runsDir = fs.makeQualified(new Path(train.runsDir()));
         Optional<String> latest = RunDirectory.latest(fs, runsDir);
-        String runId = config.runIdDefaulted() && !train.resume().equals("false") && latest.isPresent()
+        String runId = config.runIdDefaulted() && train.resume() != io.cnnpipeline.training.TrainingConfig.ResumeMode.FALSE && latest.isPresent()
                 ? latest.get() : train.runId();
         Path runDir = new Path(runsDir, runId);
         boolean runExists = HadoopFiles.exists(fs, runDir);
         boolean checkpoint = runExists && new Checkpoints(fs, runDir, train.keepCheckpoints()).latest() != null;
         switch (train.resume()) {
-            case "true" -> out.add(new Finding(checkpoint, "train", "resume run " + runDir
+            case TRUE -> out.add(new Finding(checkpoint, "train", "resume run " + runDir
                     + (checkpoint ? ": has a checkpoint" : runExists ? ": has no checkpoint" : ": does not exist")));
-            case "auto" -> out.add(new Finding(true, "train", "run " + runDir
+            case AUTO -> out.add(new Finding(true, "train", "run " + runDir
                     + (checkpoint ? " continues from its checkpoint" : " starts")));
             default -> out.add(new Finding(!runExists, "train", "new run " + runDir
                     + (runExists ? " exists already (choose another --run-id, or --resume)" : " is free")));

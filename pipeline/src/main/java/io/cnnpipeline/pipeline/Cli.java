@@ -231,7 +231,7 @@ public final class Cli {
                     : dataset != null ? dataset.manifest().channels() : config.preprocess().channels();
             int k = classes != null ? classes : dataset != null ? dataset.classes().size() : 1000;
             int size = config.train().inputSize();
-            out.printf(java.util.Locale.ROOT, "%s on %dx%dx%d input, %d classes%s%n", config.train().network(), c, size, size, k,
+            out.printf(java.util.Locale.ROOT, "%s on %dx%dx%d input, %d classes%s%n", config.train().network().id(), c, size, size, k,
                     dataset != null && (channels == null || classes == null) ? " (dataset " + dataset.uri() + ")"
                             : "");
             out.print(io.cnnpipeline.training.NetworkSummary.of(config.train(), size, size, c, k).render());
@@ -306,7 +306,7 @@ public final class Cli {
                 out.print(ConfigReference.markdown());
                 return 0;
             }
-            out.println(load(parent.overrides).render());
+            out.println(load(parent.overrides).renderDocumented());
             return 0;
         }
     }
@@ -536,16 +536,14 @@ public final class Cli {
 
         @Override
         public Integer call() throws Exception {
-            InvalidConfigException.require(io.cnnpipeline.training.TrainingConfig.NETWORKS.contains(network),
-                    "--network", "must be one of " + io.cnnpipeline.training.TrainingConfig.NETWORKS, network);
+            io.cnnpipeline.training.Network net = option("--network", io.cnnpipeline.training.Network.class, network);
             InvalidConfigException.require(batch >= 1 && minibatches >= 1 && warmup >= 0 && workers >= 1
                     && averaging >= 1, "--batch", "sizes and counts must be positive", batch);
             InvalidConfigException.require(inputSize >= 28, "--input-size", "must be >= 28", inputSize);
             InvalidConfigException.require(CASES.containsAll(cases), "--cases", "must be of " + CASES, cases);
-            InvalidConfigException.require(io.cnnpipeline.training.TrainingConfig.CACHE_MODES.contains(cacheMode),
-                    "--cache-mode", "must be none or device", cacheMode);
+            option("--cache-mode", io.cnnpipeline.training.TrainingConfig.CacheMode.class, cacheMode);
             TrainBench.cacheMode = cacheMode;
-            io.cnnpipeline.training.TrainingConfig.requireWidthMultiplier(network, widthMultiplier,
+            io.cnnpipeline.training.TrainingConfig.requireWidthMultiplier(net, widthMultiplier,
                     "--width-multiplier");
             TrainBench.widthMultiplier = widthMultiplier;
             InvalidConfigException.require(!cases.contains("pair-1") || workers == 2, "--workers",
@@ -711,5 +709,14 @@ public final class Cli {
 
     static void print(EvaluationReport r) {
         out.println(r.summary());
+    }
+
+    /** An enumerated command-line option's value. */
+    static <E extends Enum<E> & io.cnnpipeline.core.config.ConfigEnum> E option(String name, Class<E> type, String id) {
+        try {
+            return io.cnnpipeline.core.config.ConfigEnum.parse(type, id);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(name, e.getMessage(), id);
+        }
     }
 }

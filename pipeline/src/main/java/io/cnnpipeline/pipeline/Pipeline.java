@@ -52,6 +52,24 @@ public final class Pipeline {
         return IngestJob.run(spark, config.preprocess());
     }
 
+    /** Stage 1 from Java settings ({@code IngestConfig.builder()...build()}). */
+    public static IngestResult preprocess(SparkSession spark, io.cnnpipeline.preprocessing.IngestConfig config) {
+        return IngestJob.run(spark, config);
+    }
+
+    /**
+     * Stage 2 from Java settings ({@code TrainingConfig.builder()...build()}): the run {@code config.runId()}, started
+     * or resumed as {@code config.resume()} says; its {@code config.resolved.conf} lists the settings' keys.
+     */
+    public static TrainResult train(SparkSession spark, io.cnnpipeline.training.TrainingConfig config) {
+        return TrainingJob.run(spark, config, io.cnnpipeline.training.TrainingConfig.builder().render(config));
+    }
+
+    /** Stage 3 from Java settings ({@code EvaluationConfig.builder()...build()}). */
+    public static EvaluationReport evaluate(SparkSession spark, io.cnnpipeline.evaluation.EvaluationConfig config) {
+        return EvaluationJob.run(spark, config);
+    }
+
     /**
      * The statistics step alone: recomputes {@code stats.json} of the dataset at {@code datasetUri} from its train
      * shards ({@link DatasetStatsJob}); "" = {@code train.dataset}.
@@ -69,12 +87,12 @@ public final class Pipeline {
      *                                                           to resume
      */
     public static TrainResult train(SparkSession spark, PipelineConfig config) {
-        String resume = config.train().resume();
-        if (config.runIdDefaulted() && !resume.equals("false")) {
+        io.cnnpipeline.training.TrainingConfig.ResumeMode resume = config.train().resume();
+        if (config.runIdDefaulted() && resume != io.cnnpipeline.training.TrainingConfig.ResumeMode.FALSE) {
             java.util.Optional<String> latest = latestRun(spark, config);
             if (latest.isPresent()) {
                 config = config.withRunId(latest.get());
-            } else if (resume.equals("true")) {
+            } else if (resume == io.cnnpipeline.training.TrainingConfig.ResumeMode.TRUE) {
                 throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume: no train.run-id (--run-id) "
                         + "was given and " + config.train().runsDir() + " has no " + RunDirectory.LATEST + " run");
             }

@@ -7,16 +7,19 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
+import io.cnnpipeline.core.config.ConfigBuilder;
+import io.cnnpipeline.core.config.ConfigGroup;
+import io.cnnpipeline.core.config.ConfigKey;
+import io.cnnpipeline.core.config.ConfigKind;
+import io.cnnpipeline.core.config.CoreKeys;
 import io.cnnpipeline.evaluation.EvaluationConfig;
 import io.cnnpipeline.preprocessing.IngestConfig;
 import io.cnnpipeline.preprocessing.InvalidConfigException;
-import io.cnnpipeline.preprocessing.ShardCodec;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.preprocessing.augment.AugmentationConfig;
+import io.cnnpipeline.training.RunDirectory;
 import io.cnnpipeline.training.TrainingConfig;
 import java.io.File;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,18 +29,44 @@ import java.util.function.Supplier;
 
 /**
  * The pipeline's configuration: HOCON (Typesafe Config) layered as {@code --set key=value} overrides &gt; config files
- * (later files win) &gt; an optional profile &gt; the embedded {@code defaults.conf}. Loading is strict: a key that
- * {@code defaults.conf} does not declare (outside the free-form {@code spark.conf}) and a value of the wrong type or
- * range are rejected with an {@link InvalidConfigException} naming the key — before any Spark work starts.
+ * (later files win) &gt; an optional profile &gt; the declared defaults. Every key is declared once, as a
+ * {@link ConfigKey} in the settings record of its stage ({@link IngestConfig}, {@link TrainingConfig},
+ * {@link AugmentationConfig}, {@link EvaluationConfig}) or here ({@code spark.*}, {@code demo.*}); {@link #keys()}
+ * lists them all. Loading is strict: an undeclared key and a value of the wrong type or range are rejected with an
+ * {@link InvalidConfigException} naming the key — before any Spark work starts.
  *
  * <p>Immutable, driver-only: executors receive the typed stage settings, never this object.
  */
 public final class PipelineConfig {
-    static final String DEFAULTS = "cnn-pipeline/defaults.conf";
     /** Profile of the demo, embedded from {@code conf/fashion-mnist.conf}. */
     public static final String DEMO_PROFILE = "cnn-pipeline/conf/fashion-mnist.conf";
-    /** Sections whose keys the user chooses (Spark settings; layer names). */
-    private static final List<String> FREE_FORM = List.of("spark.conf", "train.transfer.lr-multipliers");
+
+    /** The {@code spark} section. */
+    public static final ConfigGroup SPARK = ConfigGroup.section("spark", "");
+    public static final ConfigKey<String> SPARK_MASTER = SPARK.string("master", "local[2]")
+            .doc("Used only when the job is not launched by spark-submit (which sets spark.master itself).");
+    public static final ConfigKey<String> SPARK_APP_NAME = SPARK.string("app-name", "cnn-pipeline")
+            .doc("The Spark application's name.");
+    public static final ConfigKey<Map<String, String>> SPARK_CONF = SPARK.key("conf", ConfigKind.STRING_MAP, Map.of())
+            .doc("Extra Spark settings, passed through as they are, e.g. conf { \"spark.executor.memory\" = \"8g\" }.");
+
+    /** The {@code demo} section. */
+    public static final ConfigGroup DEMO = ConfigGroup.section("demo", "");
+    public static final ConfigKey<String> DEMO_FASHION_MNIST_DIR = DEMO.string("fashion-mnist-dir",
+                    "/usr/share/datasets/fashion-mnist")
+            .doc("Where Debian's dataset-fashion-mnist package puts the IDX files.");
+    public static final ConfigKey<String> DEMO_IMAGES_DIR = DEMO.string("images-dir", "work/fashion-mnist/images")
+            .doc("Where the demo writes the images as PNG class folders (as a user's data would arrive).");
+    public static final ConfigKey<Integer> DEMO_TRAIN_LIMIT = DEMO.integer("train-limit", 0)
+            .validIf(n -> n >= 0, "must be >= 0")
+            .doc("Images taken from the IDX train split; 0 = all (60,000).");
+    public static final ConfigKey<Integer> DEMO_TEST_LIMIT = DEMO.integer("test-limit", 0)
+            .validIf(n -> n >= 0, "must be >= 0")
+            .doc("Images taken from the IDX test split; 0 = all (10,000).");
+
+    /** The sections in the order the reference and {@code cnn-pipeline config} list them. */
+    static final List<ConfigGroup> SECTIONS = List.of(CoreKeys.ROOT, SPARK, IngestConfig.SECTION,
+            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION, DEMO);
 
     private final Config config;
     private final boolean runIdDefaulted;
@@ -52,16 +81,31 @@ public final class PipelineConfig {
         this.train = typed(this::readTrain);
         this.evaluate = typed(this::readEvaluate);
         typed(() -> {
-            config.getString("spark.master");
-            config.getString("spark.app-name");
-            config.getString("demo.fashion-mnist-dir");
-            config.getString("demo.images-dir");
-            InvalidConfigException.require(config.getInt("demo.train-limit") >= 0, "demo.train-limit",
-                    "must be >= 0", config.getInt("demo.train-limit"));
-            InvalidConfigException.require(config.getInt("demo.test-limit") >= 0, "demo.test-limit",
-                    "must be >= 0", config.getInt("demo.test-limit"));
+            for (ConfigKey<?> k : List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, DEMO_FASHION_MNIST_DIR,
+                    DEMO_IMAGES_DIR, DEMO_TRAIN_LIMIT, DEMO_TEST_LIMIT)) {
+                k.read(config);
+            }
             return null;
         });
+    }
+
+    /** Every declared key, section by section, in declaration order. */
+    public static List<ConfigKey<?>> keys() {
+        List<ConfigKey<?>> out = new ArrayList<>();
+        for (ConfigGroup g : SECTIONS) {
+            out.addAll(g.keys());
+        }
+        return out;
+    }
+
+    /** The declared defaults as HOCON ({@code ${key}} where a default follows another key), unresolved. */
+    private static Config defaultsConfig() {
+        StringBuilder hocon = new StringBuilder();
+        for (ConfigKey<?> k : keys()) {
+            hocon.append(k.name()).append(" = ").append(k.defaultHocon()).append('\n');
+        }
+        return ConfigFactory.parseString(hocon.toString(),
+                ConfigParseOptions.defaults().setOriginDescription(ConfigGroup.DEFAULTS_ORIGIN));
     }
 
     /**
@@ -73,8 +117,7 @@ public final class PipelineConfig {
      * @throws InvalidConfigException on an unknown key, a missing file, a syntax error or an invalid value
      */
     public static PipelineConfig load(String profile, List<File> files, List<String> overrides) {
-        Config defaults = ConfigFactory.parseResources(PipelineConfig.class.getClassLoader(), DEFAULTS,
-                ConfigParseOptions.defaults().setAllowMissing(false));
+        Config defaults = defaultsConfig();
         Config merged = ConfigFactory.empty();
         for (String o : overrides) {
             int eq = o.indexOf('=');
@@ -103,7 +146,7 @@ public final class PipelineConfig {
             merged = merged.withFallback(ConfigFactory.parseResources(PipelineConfig.class.getClassLoader(), profile,
                     ConfigParseOptions.defaults().setAllowMissing(false)));
         }
-        rejectUnknownKeys(merged, defaults);
+        rejectUnknownKeys(merged);
         Config resolved;
         try {
             resolved = merged.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
@@ -111,10 +154,10 @@ public final class PipelineConfig {
             throw new InvalidConfigException(e.origin() == null ? "config" : e.origin().description(),
                     "cannot resolve: " + e.getMessage(), null);
         }
-        boolean defaulted = resolved.getString("train.run-id").isEmpty();
+        boolean defaulted = resolved.getString(TrainingConfig.RUN_ID.name()).isEmpty();
         if (defaulted) {
-            String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-            resolved = ConfigFactory.parseMap(Map.of("train.run-id", id)).withFallback(resolved);
+            resolved = ConfigFactory.parseMap(Map.of(TrainingConfig.RUN_ID.name(), RunDirectory.newRunId()))
+                    .withFallback(resolved);
         }
         return new PipelineConfig(resolved, defaulted);
     }
@@ -130,7 +173,8 @@ public final class PipelineConfig {
 
     /** This configuration with {@code train.run-id} set (and the evaluation's run directory following it). */
     public PipelineConfig withRunId(String runId) {
-        return new PipelineConfig(ConfigFactory.parseMap(Map.of("train.run-id", runId)).withFallback(config), false);
+        return new PipelineConfig(ConfigFactory.parseMap(Map.of(TrainingConfig.RUN_ID.name(), runId))
+                .withFallback(config), false);
     }
 
     /** Loads the defaults with an optional profile and nothing else. */
@@ -138,22 +182,29 @@ public final class PipelineConfig {
         return load(profile, List.of(), List.of());
     }
 
-    private static void rejectUnknownKeys(Config user, Config defaults) {
+    private static void rejectUnknownKeys(Config user) {
+        Map<String, ConfigKey<?>> declared = new LinkedHashMap<>();
+        keys().forEach(k -> declared.put(k.name(), k));
         Set<String> unknown = new TreeSet<>();
         for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
             String key = e.getKey();
-            if (FREE_FORM.stream().anyMatch(f -> key.startsWith(f + "."))) {
+            if (declared.containsKey(key)) {
                 continue;
             }
-            if (!defaults.hasPathOrNull(key)) {
-                String scalar = scalarPrefix(key, defaults);
-                if (scalar != null) {
-                    throw new InvalidConfigException(scalar, "must be a "
-                            + defaults.getValue(scalar).valueType().name().toLowerCase(java.util.Locale.ROOT)
-                            + ", not an object", null);
+            ConfigKey<?> enclosing = null;
+            for (ConfigKey<?> k : declared.values()) {
+                if (key.startsWith(k.name() + ".")) {
+                    enclosing = k;
                 }
-                unknown.add(key);
             }
+            if (enclosing != null && enclosing.kind().object()) {
+                continue;   // a member of an object the kind validates (spark.conf, lr-multipliers, ...)
+            }
+            if (enclosing != null) {
+                throw new InvalidConfigException(enclosing.name(), "must be " + ConfigKey.article(enclosing.kind().describe())
+                        + ", not an object", null);
+            }
+            unknown.add(key);
         }
         if (!unknown.isEmpty()) {
             String first = unknown.iterator().next();
@@ -161,19 +212,6 @@ public final class PipelineConfig {
                     + String.join(", ", unknown.stream().skip(1).toList()) + ")" : "")
                     + "; see cnn-pipeline config for every key", null);
         }
-    }
-
-    /** The longest proper prefix of {@code key} that {@code defaults} declares as a non-object value, or null. */
-    private static String scalarPrefix(String key, Config defaults) {
-        List<String> parts = com.typesafe.config.ConfigUtil.splitPath(key);
-        for (int n = parts.size() - 1; n >= 1; n--) {
-            String prefix = com.typesafe.config.ConfigUtil.joinPath(parts.subList(0, n));
-            if (defaults.hasPath(prefix)) {
-                return defaults.getValue(prefix).valueType() == com.typesafe.config.ConfigValueType.OBJECT ? null
-                        : prefix;
-            }
-        }
-        return null;
     }
 
     private static final java.util.regex.Pattern TYPED_KEY =
@@ -195,135 +233,50 @@ public final class PipelineConfig {
         }
     }
 
+    /** Sets every key of {@code keys} in {@code builder} to its value in the resolved configuration. */
+    private <R extends Record> ConfigBuilder<R> read(ConfigBuilder<R> builder, List<ConfigKey<?>> keys) {
+        for (ConfigKey<?> k : keys) {
+            copy(builder, k);
+        }
+        return builder;
+    }
+
+    private <R extends Record, T> void copy(ConfigBuilder<R> builder, ConfigKey<T> key) {
+        builder.set(key, key.read(config));
+    }
+
     private IngestConfig readPreprocess() {
-        Map<String, String> inputs = new LinkedHashMap<>();
-        for (String split : List.of("train", "test")) {
-            String v = config.getString("preprocess.inputs." + split);
-            if (!v.isEmpty()) {
-                inputs.put(split, v);
+        ConfigBuilder<IngestConfig> b = read(IngestConfig.builder(), IngestConfig.SECTION.keys());
+        copy(b, CoreKeys.SEED);
+        // A manifest replaces the folder input that only the defaults set; one the user set is a conflict.
+        Map<String, String> inputs = new LinkedHashMap<>(b.get(IngestConfig.INPUTS));
+        for (String split : b.get(IngestConfig.MANIFESTS).keySet()) {
+            String at = IngestConfig.INPUTS.name() + "." + split;
+            if (config.hasPath(at) && config.getValue(at).origin().description().startsWith(ConfigGroup.DEFAULTS_ORIGIN)) {
+                inputs.remove(split);
             }
         }
-        ShardCodec codec;
-        try {
-            codec = ShardCodec.fromId(config.getString("preprocess.codec"));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException("preprocess.codec", "must be png, jpeg or raw",
-                    config.getString("preprocess.codec"));
-        }
-        Map<String, String> manifests = new LinkedHashMap<>();
-        for (String split : List.of("train", "test")) {
-            String v = config.getString("preprocess.manifests." + split);
-            if (!v.isEmpty()) {
-                manifests.put(split, v);
-                // A manifest replaces the folder input that only defaults.conf set; one the user set is a conflict.
-                if (DEFAULTS.equals(config.getValue("preprocess.inputs." + split).origin().resource())) {
-                    inputs.remove(split);
-                }
-            }
-        }
-        Map<String, String> labelFiles = new LinkedHashMap<>();
-        for (String split : List.of("train", "test")) {
-            String v = config.getString("preprocess.label-files." + split);
-            if (!v.isEmpty()) {
-                labelFiles.put(split, v);
-            }
-        }
-        return new IngestConfig(inputs, manifests, config.getString("preprocess.manifest-root"),
-                config.getString("preprocess.output"), config.getInt("preprocess.short-side"),
-                config.getBoolean("preprocess.centre-crop"),
-                config.getInt("preprocess.channels"), codec, config.getInt("preprocess.jpeg-quality"),
-                config.getLong("preprocess.max-pixels"), config.getInt("preprocess.max-records-per-file"),
-                config.getBytes("preprocess.row-group-bytes"),
-                config.getBytes("preprocess.partition-bytes"), config.getBytes("preprocess.file-open-cost-bytes"),
-                config.getDouble("preprocess.validation-fraction"),
-                config.getBoolean("preprocess.overwrite"), config.getLong("seed"),
-                config.getStringList("preprocess.extensions"), config.getInt("preprocess.contact-sheet-size"),
-                config.getString("preprocess.jpeg-codec"), config.getString("preprocess.turbojpeg-jar"),
-                config.getDouble("preprocess.test-fraction"), config.getBoolean("preprocess.stratify-splits"),
-                config.getBytes("preprocess.shard-bytes"), labelFiles, config.getString("preprocess.path-glob"),
-                config.getBoolean("preprocess.jpeg-dct-scaling"));
+        return b.set(IngestConfig.INPUTS, java.util.Collections.unmodifiableMap(inputs)).build();
     }
 
     private TrainingConfig readTrain() {
-        AugmentationPipeline augmentation = AugmentationConfig.read(config);
-        return new TrainingConfig(config.getString("train.dataset"), config.getString("train.runs-dir"),
-                config.getString("train.run-id"), config.getString("train.network"), config.getInt("train.epochs"),
-                config.getInt("train.workers"), config.getInt("train.batch-size-per-worker"),
-                config.getInt("train.averaging-frequency"), config.getInt("train.prefetch-batches"),
-                config.getString("train.rdd-training-approach"), config.getString("train.updater"),
-                config.getDouble("train.learning-rate"), config.getDouble("train.momentum"),
-                config.getDouble("train.weight-decay"), augmentation, config.getInt("train.train-accuracy-sample"),
-                config.getBoolean("train.collect-training-stats"), config.getLong("seed"),
-                new io.cnnpipeline.training.LearningRateSchedule(config.getString("train.lr-schedule.type"),
-                        config.getDoubleList("train.lr-schedule.milestones"),
-                        config.getDouble("train.lr-schedule.gamma"), config.getDouble("train.lr-schedule.power"),
-                        config.getDouble("train.lr-schedule.min-lr"),
-                        config.getDouble("train.lr-schedule.warmup-epochs"),
-                        config.getDouble("train.lr-schedule.warmup-start-factor"),
-                        config.getInt("train.lr-schedule.plateau-patience"),
-                        config.getDouble("train.lr-schedule.plateau-factor")),
-                config.getInt("train.reference-batch-size"), config.getString("train.gradient-clipping"),
-                config.getDouble("train.gradient-clipping-threshold"), config.getString("train.weight-init"),
-                config.getInt("train.checkpoint-every-epochs"), config.getDouble("train.checkpoint-every-minutes"),
-                config.getInt("train.keep-checkpoints"), config.getString("train.resume"), readBatchSchedule(),
-                config.getInt("train.early-stopping-patience"), config.getBoolean("train.lars"),
-                config.getDouble("train.lars-trust-coefficient"), readTransfer(), readGradientSharing(),
-                config.getString("train.cache-mode"), config.getDouble("train.width-multiplier"),
-                config.getDouble("train.epoch-timeout-minutes"));
-    }
-
-    private io.cnnpipeline.training.TrainingConfig.GradientSharing readGradientSharing() {
-        String master = config.getString("train.training-master");
-        InvalidConfigException.require(master.equals("parameter-averaging") || master.equals("gradient-sharing"),
-                "train.training-master", "must be parameter-averaging or gradient-sharing", master);
-        com.typesafe.config.Config g = config.getConfig("train.gradient-sharing");
-        return new io.cnnpipeline.training.TrainingConfig.GradientSharing(master.equals("gradient-sharing"),
-                g.getString("threshold-algorithm"), g.getDouble("threshold"), g.getDouble("min-sparsity"),
-                g.getDouble("max-sparsity"), g.getString("controller-address"), g.getInt("controller-port"),
-                g.getString("network-mask"), g.getInt("workers-per-node"));
-    }
-
-    private io.cnnpipeline.training.TrainingConfig.Transfer readTransfer() {
-        java.util.Map<String, Double> multipliers = new java.util.TreeMap<>();
-        com.typesafe.config.Config m = config.getConfig("train.transfer.lr-multipliers");
-        for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> e : m.root().entrySet()) {
-            multipliers.put(e.getKey(), m.getDouble(com.typesafe.config.ConfigUtil.quoteString(e.getKey())));
-        }
-        return new io.cnnpipeline.training.TrainingConfig.Transfer(config.getString("train.transfer.from"),
-                config.getString("train.transfer.freeze-up-to"), config.getBoolean("train.transfer.replace-output"),
-                multipliers);
-    }
-
-    /** {@code train.batch-size-schedule}: a list of {epoch, batch-size-per-worker} objects. */
-    private java.util.SortedMap<Integer, Integer> readBatchSchedule() {
-        java.util.SortedMap<Integer, Integer> schedule = new java.util.TreeMap<>();
-        List<? extends com.typesafe.config.Config> entries = config.getConfigList("train.batch-size-schedule");
-        for (int i = 0; i < entries.size(); i++) {
-            com.typesafe.config.Config e = entries.get(i);
-            String key = "train.batch-size-schedule[" + i + "]";
-            InvalidConfigException.require(e.hasPath("epoch") && e.hasPath("batch-size-per-worker")
-                    && e.root().size() == 2, key, "must be {epoch = N, batch-size-per-worker = B}", e.root().render(
-                    com.typesafe.config.ConfigRenderOptions.concise()));
-            InvalidConfigException.require(schedule.put(e.getInt("epoch"), e.getInt("batch-size-per-worker")) == null,
-                    key, "epoch " + e.getInt("epoch") + " is listed twice", e.getInt("epoch"));
-        }
-        return schedule;
+        ConfigBuilder<TrainingConfig> b = read(TrainingConfig.builder(), TrainingConfig.SECTION.keys());
+        read(b, AugmentationConfig.SECTION.keys());
+        copy(b, CoreKeys.SEED);
+        return b.build();
     }
 
     private EvaluationConfig readEvaluate() {
-        String runDir = config.getString("evaluate.run-dir");
+        ConfigBuilder<EvaluationConfig> b = read(EvaluationConfig.builder(), EvaluationConfig.SECTION.keys());
+        String runDir = b.get(EvaluationConfig.RUN_DIR);
         if (runDir.isEmpty()) {
-            runDir = stripSlash(config.getString("train.runs-dir")) + "/" + config.getString("train.run-id");
+            runDir = stripSlash(TrainingConfig.RUNS_DIR.read(config)) + "/" + TrainingConfig.RUN_ID.read(config);
         }
-        String output = config.getString("evaluate.output");
+        String output = b.get(EvaluationConfig.OUTPUT);
         if (output.isEmpty()) {
-            output = stripSlash(runDir) + "/evaluation";
+            output = stripSlash(runDir) + "/" + RunDirectory.EVALUATION;
         }
-        return new EvaluationConfig(config.getString("evaluate.dataset"), runDir, config.getString("evaluate.model"),
-                output,
-                config.getString("evaluate.split"), config.getInt("evaluate.crop-size"),
-                config.getInt("evaluate.centre-scale"), config.getIntList("evaluate.scales"),
-                config.getInt("evaluate.batch-size"));
+        return b.set(EvaluationConfig.RUN_DIR, runDir).set(EvaluationConfig.OUTPUT, output).build();
     }
 
     private static String stripSlash(String s) {
@@ -344,54 +297,62 @@ public final class PipelineConfig {
 
     /** Whether {@code evaluate.run-dir} names a run directory (rather than following {@code train.run-id}). */
     public boolean evaluateRunDirSet() {
-        return !config.getString("evaluate.run-dir").isEmpty();
+        return !EvaluationConfig.RUN_DIR.read(config).isEmpty();
     }
 
     public long seed() {
-        return config.getLong("seed");
+        return CoreKeys.SEED.read(config);
     }
 
     public String sparkMaster() {
-        return config.getString("spark.master");
+        return SPARK_MASTER.read(config);
     }
 
     public String sparkAppName() {
-        return config.getString("spark.app-name");
+        return SPARK_APP_NAME.read(config);
     }
 
     /** Extra Spark settings from {@code spark.conf}. */
     public Map<String, String> sparkConf() {
-        Map<String, String> out = new LinkedHashMap<>();
-        Config c = config.getConfig("spark.conf");
-        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-            out.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped()));
-        }
-        return out;
+        return SPARK_CONF.read(config);
     }
 
     public String demoFashionMnistDir() {
-        return config.getString("demo.fashion-mnist-dir");
+        return DEMO_FASHION_MNIST_DIR.read(config);
     }
 
     public String demoImagesDir() {
-        return config.getString("demo.images-dir");
+        return DEMO_IMAGES_DIR.read(config);
     }
 
     public int demoTrainLimit() {
-        return config.getInt("demo.train-limit");
+        return DEMO_TRAIN_LIMIT.read(config);
     }
 
     public int demoTestLimit() {
-        return config.getInt("demo.test-limit");
+        return DEMO_TEST_LIMIT.read(config);
+    }
+
+    /**
+     * Every declared key with its value in this configuration, as HOCON ({@code key = value} lines, each under its
+     * documentation as comments): what {@code cnn-pipeline config} prints; loadable again with {@code --config}.
+     */
+    public String renderDocumented() {
+        StringBuilder out = new StringBuilder();
+        for (ConfigKey<?> k : keys()) {
+            out.append('\n');
+            for (String line : ConfigReference.wrap(k.doc() + (k.rule().isEmpty() ? "" : " Valid: " + k.rule() + "."),
+                    98)) {
+                out.append("# ").append(line).append('\n');
+            }
+            out.append(k.name()).append(" = ").append(config.getValue(k.name())
+                    .render(ConfigRenderOptions.concise())).append('\n');
+        }
+        return out.substring(1);
     }
 
     /** The resolved configuration as HOCON text, as written to {@code config.resolved.conf}. */
     public String render() {
         return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    }
-
-    /** The underlying resolved Typesafe Config. */
-    public Config raw() {
-        return config;
     }
 }

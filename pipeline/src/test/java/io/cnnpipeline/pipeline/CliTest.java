@@ -49,15 +49,16 @@ class CliTest {
         assertTrue(bare[2].contains("Cannot use train.resume: needs checkpoints"), bare[2]);
         String[] mode = run("train", "--resume=sometimes");
         assertEquals("2", mode[0]);
-        assertTrue(mode[2].contains("Cannot use train.resume: must be false, true or auto (got sometimes)"), mode[2]);
+        assertTrue(mode[2].contains("Cannot use train.resume: must be one of false | true | auto (got sometimes)"), mode[2]);
     }
 
     @Test
     void configPrintsTheResolvedConfiguration() {
         String[] r = run("config", "--demo", "--set", "train.epochs=4");
         assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].contains("epochs=4"), r[1]);
-        assertTrue(r[1].contains("input-size=28"), r[1]);
+        assertTrue(r[1].contains("\ntrain.epochs = 4\n"), r[1]);
+        assertTrue(r[1].contains("\ntrain.input-size = 28\n"), r[1]);
+        assertTrue(r[1].contains("# Passes over the training split. Valid: must be >= 1.\ntrain.epochs"), r[1]);
     }
 
     @Test

@@ -25,6 +25,7 @@ class ReadmeSnippetsTest {
     private static final String IMPORTS = String.join("\n",
             "import io.cnnpipeline.pipeline.*;", "import io.cnnpipeline.preprocessing.*;",
             "import io.cnnpipeline.training.*;", "import io.cnnpipeline.evaluation.*;", "import io.cnnpipeline.model.*;",
+            "import io.cnnpipeline.preprocessing.augment.*;", "import io.cnnpipeline.core.config.*;",
             "import java.util.*;", "import java.nio.file.*;", "import org.apache.spark.sql.SparkSession;");
 
     @Test

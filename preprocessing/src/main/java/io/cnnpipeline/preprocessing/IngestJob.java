@@ -107,11 +107,11 @@ public final class IngestJob {
             throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot write dataset " + output
                     + ": it already exists (set preprocess.overwrite = true to replace it)");
         }
-        if (config.jpegCodec().equals("turbojpeg")) {
+        if (config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG) {
             try {
-                TurboJpeg.load(config.turboJpegJar());
+                TurboJpeg.load(config.turbojpegJar());
             } catch (IllegalStateException e) {
-                throw new InvalidConfigException("preprocess.jpeg-codec", e.getMessage(), "turbojpeg");
+                throw new InvalidConfigException(IngestConfig.JPEG_CODEC.name(), e.getMessage(), "turbojpeg");
             }
         }
         Map<String, String> roots = new LinkedHashMap<>();
@@ -531,14 +531,14 @@ public final class IngestJob {
         }
 
         ImageDecoder decoder() {
-            return config.jpegCodec().equals("turbojpeg")
-                    ? new ImageDecoder(config.channels(), config.maxPixels(), config.turboJpegJar())
+            return config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG
+                    ? new ImageDecoder(config.channels(), config.maxPixels(), config.turbojpegJar())
                     : new ImageDecoder(config.channels(), config.maxPixels());
         }
 
         ImageEncoder encoder() {
             return new ImageEncoder(config.codec(), config.jpegQuality(),
-                    config.jpegCodec().equals("turbojpeg") ? config.turboJpegJar() : null);
+                    config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG ? config.turbojpegJar() : null);
         }
 
         /**

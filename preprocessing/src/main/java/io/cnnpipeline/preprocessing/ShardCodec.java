@@ -3,7 +3,7 @@ package io.cnnpipeline.preprocessing;
 import java.util.Locale;
 
 /** How the {@code image} column of a shard row stores pixels. */
-public enum ShardCodec {
+public enum ShardCodec implements io.cnnpipeline.core.config.ConfigEnum {
     /** Lossless PNG of the 8-bit image (grey or RGB). */
     PNG,
     /** Baseline JPEG at the configured quality. */

@@ -39,16 +39,9 @@ final class GraphNetworks {
     private GraphNetworks() {
     }
 
-    static boolean isGraph(String network) {
-        return switch (network) {
-            case "resnet20", "resnet18", "resnet34", "resnet50", "inception-small" -> true;
-            default -> false;
-        };
-    }
-
     static ComputationGraphConfiguration build(NeuralNetConfiguration.Builder base, TrainingConfig config, int height,
                                                int width, int channels, int classes) {
-        String network = config.network();
+        String network = config.network().id();
         ComputationGraphConfiguration.GraphBuilder g = base.convolutionMode(ConvolutionMode.Same).graphBuilder()
                 .addInputs("input").setInputTypes(InputType.convolutional(height, width, channels));
         boolean imagenet = Math.min(height, width) >= IMAGENET_STEM_MIN_SIZE;

@@ -5,7 +5,6 @@ import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A learning-rate schedule in epochs: gradual warmup, then constant, step, exponential, polynomial or cosine decay, times
@@ -31,42 +30,42 @@ import java.util.Set;
  * @param milestones        step: epochs (ascending, &gt; 0) at which the rate is multiplied by {@code gamma}
  * @param gamma             step / exponential decay factor, in (0, 1]
  * @param power             polynomial power, &gt; 0
- * @param minLearningRate   polynomial / cosine floor, &ge; 0
+ * @param minLr             polynomial / cosine floor, &ge; 0
  * @param warmupEpochs      epochs of linear warmup (may be fractional), &ge; 0
  * @param warmupStartFactor rate at the start of warmup as a fraction of the target, in [0, 1]
  * @param plateauPatience   reduce-on-plateau: epochs without a better validation accuracy before the factor is
  *                          multiplied by {@code plateauFactor}; 0 = off
  * @param plateauFactor     in (0, 1)
  */
-public record LearningRateSchedule(String type, List<Double> milestones, double gamma, double power,
-                                   double minLearningRate, double warmupEpochs, double warmupStartFactor,
+public record LearningRateSchedule(Type type, List<Double> milestones, double gamma, double power,
+                                   double minLr, double warmupEpochs, double warmupStartFactor,
                                    int plateauPatience, double plateauFactor) implements Serializable {
 
-    public static final Set<String> TYPES = Set.of("constant", "step", "exponential", "polynomial", "cosine");
-    private static final String KEY = "train.lr-schedule.";
+    /** The decay after warmup ({@code train.lr-schedule.type}). */
+    public enum Type implements io.cnnpipeline.core.config.ConfigEnum {
+        CONSTANT, STEP, EXPONENTIAL, POLYNOMIAL, COSINE
+    }
 
     /** A constant rate, no warmup, no plateau reduction. */
-    public static final LearningRateSchedule CONSTANT = new LearningRateSchedule("constant", List.of(), 0.1, 1, 0, 0,
+    public static final LearningRateSchedule CONSTANT = new LearningRateSchedule(Type.CONSTANT, List.of(), 0.1, 1, 0, 0,
             0, 0, 0.1);
 
     public LearningRateSchedule {
-        require(TYPES.contains(type), KEY + "type", "must be one of " + new java.util.TreeSet<>(TYPES), type);
+        TrainingConfig.LR_SCHEDULE_TYPE.require(type);
         milestones = List.copyOf(milestones);
         for (int i = 0; i < milestones.size(); i++) {
             require(milestones.get(i) > 0 && (i == 0 || milestones.get(i) > milestones.get(i - 1)),
-                    KEY + "milestones", "must be ascending epochs > 0", milestones);
+                    TrainingConfig.LR_SCHEDULE_MILESTONES.name(), "must be ascending epochs > 0", milestones);
         }
-        require(!type.equals("step") || !milestones.isEmpty(), KEY + "milestones",
+        require(type != Type.STEP || !milestones.isEmpty(), TrainingConfig.LR_SCHEDULE_MILESTONES.name(),
                 "must list at least one epoch for a step schedule", milestones);
-        require(gamma > 0 && gamma <= 1, KEY + "gamma", "must be in (0, 1]", gamma);
-        require(power > 0, KEY + "power", "must be > 0", power);
-        require(minLearningRate >= 0, KEY + "min-lr", "must be >= 0", minLearningRate);
-        require(warmupEpochs >= 0 && Double.isFinite(warmupEpochs), KEY + "warmup-epochs", "must be >= 0",
-                warmupEpochs);
-        require(warmupStartFactor >= 0 && warmupStartFactor <= 1, KEY + "warmup-start-factor", "must be in [0, 1]",
-                warmupStartFactor);
-        require(plateauPatience >= 0, KEY + "plateau-patience", "must be >= 0 (0 = off)", plateauPatience);
-        require(plateauFactor > 0 && plateauFactor < 1, KEY + "plateau-factor", "must be in (0, 1)", plateauFactor);
+        TrainingConfig.LR_SCHEDULE_GAMMA.require(gamma);
+        TrainingConfig.LR_SCHEDULE_POWER.require(power);
+        TrainingConfig.LR_SCHEDULE_MIN_LR.require(minLr);
+        TrainingConfig.LR_SCHEDULE_WARMUP_EPOCHS.require(warmupEpochs);
+        TrainingConfig.LR_SCHEDULE_WARMUP_START_FACTOR.require(warmupStartFactor);
+        TrainingConfig.LR_SCHEDULE_PLATEAU_PATIENCE.require(plateauPatience);
+        TrainingConfig.LR_SCHEDULE_PLATEAU_FACTOR.require(plateauFactor);
     }
 
     /**
@@ -75,8 +74,8 @@ public record LearningRateSchedule(String type, List<Double> milestones, double 
      * @param base the base rate η (after the linear scaling rule)
      */
     public double at(double base, double e, int epochs) {
-        return rate(type, milestones.stream().mapToDouble(Double::doubleValue).toArray(), gamma, power,
-                minLearningRate, warmupEpochs, warmupStartFactor, base, e, epochs);
+        return rate(type.id(), milestones.stream().mapToDouble(Double::doubleValue).toArray(), gamma, power,
+                minLr, warmupEpochs, warmupStartFactor, base, e, epochs);
     }
 
     private static double rate(String type, double[] milestones, double gamma, double power, double minLearningRate,
@@ -162,11 +161,11 @@ public record LearningRateSchedule(String type, List<Double> milestones, double 
          */
         public EpochRates(LearningRateSchedule schedule, double base, double factor, int epochs, int epochIndex,
                           long firstIteration, long iterations) {
-            this.type = schedule.type();
+            this.type = schedule.type().id();
             this.milestones = schedule.milestones().stream().mapToDouble(Double::doubleValue).toArray();
             this.gamma = schedule.gamma();
             this.power = schedule.power();
-            this.minLearningRate = schedule.minLearningRate();
+            this.minLearningRate = schedule.minLr();
             this.warmupEpochs = schedule.warmupEpochs();
             this.warmupStartFactor = schedule.warmupStartFactor();
             this.base = base;

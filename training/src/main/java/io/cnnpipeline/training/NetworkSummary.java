@@ -92,7 +92,7 @@ public final class NetworkSummary {
 
     /** Summarizes the configured network, sequential or graph, for the given input. */
     public static NetworkSummary of(TrainingConfig config, int height, int width, int channels, int classes) {
-        return Networks.isGraph(config.network())
+        return config.network().graph()
                 ? of(Networks.buildGraph(config, height, width, channels, classes), height, width, channels)
                 : of(Networks.build(config, height, width, channels, classes), height, width, channels);
     }

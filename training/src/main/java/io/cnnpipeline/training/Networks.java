@@ -49,7 +49,7 @@ public final class Networks {
                                                 int classes) {
         JvmSettings.install();
         NeuralNetConfiguration.Builder base = base(config);
-        switch (config.network()) {
+        switch (config.network().id()) {
             case "lenet":
                 return base.list()
                         .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(20).stride(1, 1)
@@ -90,11 +90,11 @@ public final class Networks {
                 return vgg(base, config, new int[][] {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512},
                         {512, 512, 512}}, height, width, channels, classes);
             default:
-                if (GraphNetworks.isGraph(config.network())) {
-                    throw new IllegalArgumentException("Cannot build " + config.network() + " as a sequential network: "
+                if (config.network().graph()) {
+                    throw new IllegalArgumentException("Cannot build " + config.network().id() + " as a sequential network: "
                             + "it is a ComputationGraph (use Networks.create)");
                 }
-                throw new IllegalArgumentException("Cannot build network: unknown name " + config.network());
+                throw new IllegalArgumentException("Cannot build network: unknown name " + config.network().id());
         }
     }
 
@@ -103,10 +103,10 @@ public final class Networks {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .updater(updater(config))
-                .weightInit(weightInit(config.weightInit()))
-                .cacheMode(config.cacheMode().equals("device") ? CacheMode.DEVICE : CacheMode.NONE);
-        if (!config.gradientClipping().equals("none")) {
-            base.gradientNormalization(gradientNormalization(config.gradientClipping()))
+                .weightInit(weightInit(config.weightInit().id()))
+                .cacheMode(config.cacheMode() == TrainingConfig.CacheMode.DEVICE ? CacheMode.DEVICE : CacheMode.NONE);
+        if (config.gradientClipping() != TrainingConfig.GradientClipping.NONE) {
+            base.gradientNormalization(gradientNormalization(config.gradientClipping().id()))
                     .gradientNormalizationThreshold(config.gradientClippingThreshold());
         }
         if (config.weightDecay() > 0 && !config.lars()) {
@@ -116,8 +116,8 @@ public final class Networks {
     }
 
     /** Whether a network name is one of the {@code ComputationGraph}s of {@link GraphNetworks}. */
-    public static boolean isGraph(String network) {
-        return GraphNetworks.isGraph(network);
+    public static boolean isGraph(Network network) {
+        return network.graph();
     }
 
     /**
@@ -131,7 +131,7 @@ public final class Networks {
                                                                                       int channels, int classes) {
         JvmSettings.install();
         if (!isGraph(config.network())) {
-            throw new IllegalArgumentException("Cannot build " + config.network() + " as a ComputationGraph");
+            throw new IllegalArgumentException("Cannot build " + config.network().id() + " as a ComputationGraph");
         }
         return GraphNetworks.build(base(config), config, height, width, channels, classes);
     }
@@ -272,7 +272,7 @@ public final class Networks {
      * ({@link LearningRateSchedule.EpochRates}) before every epoch.
      */
     static IUpdater updater(TrainingConfig config) {
-        switch (config.updater()) {
+        switch (config.updater().id()) {
             case "adagrad":
                 return new org.nd4j.linalg.learning.config.AdaGrad(config.learningRate());
             case "adadelta":
@@ -292,7 +292,7 @@ public final class Networks {
             case "adam":
                 return new Adam(config.learningRate());
             default:
-                throw new IllegalArgumentException("Cannot build updater: unknown name " + config.updater());
+                throw new IllegalArgumentException("Cannot build updater: unknown name " + config.updater().id());
         }
     }
 }

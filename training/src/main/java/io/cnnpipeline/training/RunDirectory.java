@@ -36,6 +36,12 @@ public final class RunDirectory {
     private RunDirectory() {
     }
 
+    /** A new run-id, {@code run-<UTC yyyyMMdd-HHmmss>}: what an empty {@code train.run-id} stands for. */
+    public static String newRunId() {
+        return "run-" + java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
     /**
      * The run-id in {@code <runsDir>/latest}, if a run has been trained there.
      *

@@ -2,21 +2,31 @@ package io.cnnpipeline.training;
 
 import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
 
+import io.cnnpipeline.core.config.ConfigBuilder;
+import io.cnnpipeline.core.config.ConfigEnum;
+import io.cnnpipeline.core.config.ConfigGroup;
+import io.cnnpipeline.core.config.ConfigKey;
+import io.cnnpipeline.core.config.ConfigKind;
+import io.cnnpipeline.core.config.CoreKeys;
+import io.cnnpipeline.preprocessing.augment.AugmentationConfig;
 import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
 import java.io.Serializable;
-import java.util.Set;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
- * Settings of the training job ({@code train.*} in the pipeline configuration). Immutable; validated on
- * construction, with errors naming the configuration key.
+ * Settings of the training job ({@code train.*} in the pipeline configuration); its keys are declared here, once
+ * (name, type, default, unit, documentation, rule; the augmentation's in {@link AugmentationConfig}). Immutable;
+ * validated on construction, with errors naming the configuration key. Build one with {@link #builder()}:
+ * {@code TrainingConfig.builder().set(DATASET, dir).set(NETWORK, Network.RESNET20).set(EPOCHS, 30).build()}.
  *
  * @param dataset             URI of the dataset directory written by the preprocess stage
  * @param runsDir             URI of the directory that holds run directories
  * @param runId               name of this run's directory under {@code runsDir}
- * @param network             a name of {@link #NETWORKS}: {@code lenet}, {@code small-cnn}, {@code alexnet},
- *                            {@code vgg11}, {@code vgg16} (sequential, {@link Networks}); {@code resnet20},
- *                            {@code resnet18}, {@code resnet34}, {@code resnet50}, {@code inception-small}
- *                            (ComputationGraphs, {@link GraphNetworks})
+ * @param network             the network of the zoo ({@link Network})
  * @param epochs              passes over the training split
  * @param workers             parameter-averaging workers; 0 = Spark's default parallelism
  * @param batchSizePerWorker  minibatch size on each worker (global minibatch = workers × this)
@@ -61,39 +71,303 @@ import java.util.Set;
  *                            LARS's β and not an L2 term of the network
  * @param larsTrustCoefficient LARS's η, &gt; 0
  * @param transfer            start from a trained model ({@link Transfer}); {@link Transfer#NONE} = random init
+ * @param trainingMaster      parameter averaging or gradient sharing ({@link TrainingMaster})
  * @param gradientSharing     train with dl4j-spark's gradient sharing ({@code SharedTrainingMaster}) instead of
  *                            parameter averaging; {@link GradientSharing#OFF} = parameter averaging
  * @param cacheMode           DL4J's {@code CacheMode} for training: {@code device} (default) keeps each
  *                            convolution's pre-activation from the forward pass for the backward pass, which DL4J
  *                            otherwise recomputes (a second forward convolution per layer and minibatch); costs one
  *                            pre-activation array per convolution layer in memory. {@code none} = DL4J's default.
- * @param widthMultiplier     channels of every convolution × this, rounded ({@link #WIDTH_NETWORKS} only)
+ * @param widthMultiplier     channels of every convolution × this, rounded ({@link Network#widthScalable()} only)
  * @param epochTimeoutMinutes cancel an epoch's Spark jobs and stop the run when its fit takes longer than this many
  *                            minutes (a hung executor or network would otherwise hold the cluster forever); the last
  *                            checkpoint stays for {@code train --resume}. 0 = no limit
  */
-public record TrainingConfig(String dataset, String runsDir, String runId, String network, int epochs, int workers,
+public record TrainingConfig(String dataset, String runsDir, String runId, Network network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
-                             String rddTrainingApproach, String updater, double learningRate, double momentum,
-                             double weightDecay, AugmentationPipeline augmentation, int trainAccuracySample,
-                             boolean collectTrainingStats, long seed, LearningRateSchedule lrSchedule,
-                             int referenceBatchSize, String gradientClipping, double gradientClippingThreshold,
-                             String weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
-                             int keepCheckpoints, String resume, java.util.SortedMap<Integer, Integer> batchSizeSchedule,
+                             RddTrainingApproach rddTrainingApproach, Updater updater, double learningRate,
+                             double momentum, double weightDecay, AugmentationPipeline augmentation,
+                             int trainAccuracySample, boolean collectTrainingStats, long seed,
+                             LearningRateSchedule lrSchedule, int referenceBatchSize,
+                             GradientClipping gradientClipping, double gradientClippingThreshold,
+                             WeightInit weightInit, int checkpointEveryEpochs, double checkpointEveryMinutes,
+                             int keepCheckpoints, ResumeMode resume, SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
-                             Transfer transfer, GradientSharing gradientSharing, String cacheMode,
-                             double widthMultiplier, double epochTimeoutMinutes)
+                             Transfer transfer, TrainingMaster trainingMaster, GradientSharing gradientSharing,
+                             CacheMode cacheMode, double widthMultiplier, double epochTimeoutMinutes)
         implements Serializable {
 
-    /** The networks whose convolution widths {@code train.width-multiplier} scales. */
-    public static final Set<String> WIDTH_NETWORKS = new java.util.TreeSet<>(Set.of("small-cnn", "vgg11", "vgg16",
-            "resnet20"));
+    /** How workers combine their updates ({@code train.training-master}). */
+    public enum TrainingMaster implements ConfigEnum {
+        /** dl4j-spark's {@code ParameterAveragingTrainingMaster}: deterministic. */
+        PARAMETER_AVERAGING,
+        /** dl4j-spark's {@code SharedTrainingMaster} (threshold-encoded updates over Aeron UDP): asynchronous. */
+        GRADIENT_SHARING
+    }
 
-    /** Values of {@code train.resume}. */
-    public static final Set<String> RESUME_MODES = Set.of("false", "true", "auto");
+    /** The optimizer ({@code train.updater}); DL4J has no heavy-ball momentum, {@code nesterov} is SGD + Nesterov. */
+    public enum Updater implements ConfigEnum {
+        SGD, NESTEROV, ADAGRAD, ADADELTA, RMSPROP, ADAM, ADAMAX, NADAM, AMSGRAD
+    }
 
-    /** Values of {@code train.cache-mode}. */
-    public static final Set<String> CACHE_MODES = Set.of("none", "device");
+    /** Where dl4j-spark keeps each epoch's minibatches ({@code train.rdd-training-approach}). */
+    public enum RddTrainingApproach implements ConfigEnum {
+        /** In Spark memory. */
+        DIRECT,
+        /** Serialized under the run directory, deleted after each epoch. */
+        EXPORT
+    }
+
+    /** DL4J's gradient normalization ({@code train.gradient-clipping}); DL4J has no global-norm clipping. */
+    public enum GradientClipping implements ConfigEnum {
+        NONE, L2_PER_LAYER, L2_PER_PARAM_TYPE, ELEMENT_WISE
+    }
+
+    /** Hidden layers' initialization ({@code train.weight-init}). */
+    public enum WeightInit implements ConfigEnum {
+        /** He et al. 2015, for ReLU. */
+        HE,
+        /** Glorot and Bengio 2010. */
+        XAVIER,
+        LECUN,
+        /** Saxe et al. 2014 ({@link OrthogonalInit}), gain √2. */
+        ORTHOGONAL
+    }
+
+    /** Whether a run continues from its checkpoint ({@code train.resume}). */
+    public enum ResumeMode implements ConfigEnum {
+        /** Start a new run. */
+        FALSE,
+        /** Continue from the newest checkpoint; an error if there is none. */
+        TRUE,
+        /** Continue when there is a checkpoint, else start (a scheduler's retries). */
+        AUTO
+    }
+
+    /** DL4J's {@code CacheMode} for training ({@code train.cache-mode}). */
+    public enum CacheMode implements ConfigEnum {
+        NONE, DEVICE
+    }
+
+    /** The {@code train} section. */
+    public static final ConfigGroup SECTION = ConfigGroup.section("train", "");
+
+    public static final ConfigKey<String> DATASET = SECTION.hocon("dataset", ConfigKind.STRING, "${preprocess.output}")
+            .validIf(s -> !s.isBlank(), "must be a path or URI")
+            .doc("Dataset directory to train on.");
+    public static final ConfigKey<String> RUNS_DIR = SECTION.string("runs-dir", "work/runs")
+            .validIf(s -> !s.isBlank(), "must be a path or URI")
+            .doc("Directory holding the run directories (and the latest pointer).");
+    public static final ConfigKey<String> RUN_ID = SECTION.string("run-id", "")
+            .validIf(s -> s.matches("[A-Za-z0-9._-]+"), "must be a non-empty name of letters, digits, '.', '_' or '-'")
+            .doc("Name of the run directory under runs-dir; \"\" = run-<UTC timestamp>.");
+    public static final ConfigKey<Network> NETWORK = SECTION.choice("network", Network.LENET)
+            .doc("Sequential (MultiLayerNetwork): lenet | small-cnn (VGG-style 3x3 stacks with batch norm, for "
+                    + "28-32 px inputs) | alexnet | vgg11 | vgg16. ComputationGraph: resnet20 (CIFAR) | resnet18 | "
+                    + "resnet34 | resnet50 (bottleneck) | inception-small (factorized 1xN / Nx1 convolutions). ResNets "
+                    + "and Inception take a small-input stem below 128 px. `cnn-pipeline network` prints layers, "
+                    + "output shapes, parameters and FLOPs.");
+    public static final ConfigKey<Integer> EPOCHS = SECTION.integer("epochs", 2)
+            .validIf(e -> e >= 1, "must be >= 1")
+            .doc("Passes over the training split.");
+    public static final ConfigKey<TrainingMaster> TRAINING_MASTER = SECTION.choice("training-master",
+                    TrainingMaster.PARAMETER_AVERAGING)
+            .doc("parameter-averaging (dl4j-spark's ParameterAveragingTrainingMaster: workers fit "
+                    + "averaging-frequency minibatches, then their parameters and updater states are averaged; "
+                    + "deterministic) | gradient-sharing (SharedTrainingMaster: workers exchange threshold-encoded "
+                    + "updates after every minibatch over Aeron UDP, Strom 2015; asynchronous, not bit-reproducible; "
+                    + "the alternative for many workers, where averaging whole parameter vectors through the driver "
+                    + "costs more than the minibatches). See gradient-sharing below.");
+    static final ConfigGroup GRADIENT_SHARING_SECTION = SECTION.group("gradient-sharing", "Gradient sharing's "
+            + "settings (used when training-master = gradient-sharing). The learning-rate schedule then changes at "
+            + "epoch boundaries (the value at each epoch's start); averaging-frequency and lars do not apply.");
+    public static final ConfigKey<GradientSharing.ThresholdAlgorithm> GRADIENT_SHARING_THRESHOLD_ALGORITHM =
+            GRADIENT_SHARING_SECTION.choice("threshold-algorithm", GradientSharing.ThresholdAlgorithm.ADAPTIVE)
+            .doc("adaptive (tau adjusted to send between min-sparsity and max-sparsity of the update elements) | "
+                    + "fixed");
+    public static final ConfigKey<Double> GRADIENT_SHARING_THRESHOLD = GRADIENT_SHARING_SECTION.number("threshold", 1e-4)
+            .validIf(t -> t > 0 && Double.isFinite(t), "must be > 0")
+            .doc("Update elements with |u| > tau are sent as +-tau; the rest accumulates in each worker's "
+                    + "residual.");
+    public static final ConfigKey<Double> GRADIENT_SHARING_MIN_SPARSITY = GRADIENT_SHARING_SECTION.number(
+                    "min-sparsity", 1e-4)
+            .validIf(f -> f > 0 && f < 1, "must be in (0, 1)")
+            .doc("Adaptive: lower bound of the fraction of update elements sent.");
+    public static final ConfigKey<Double> GRADIENT_SHARING_MAX_SPARSITY = GRADIENT_SHARING_SECTION.number(
+                    "max-sparsity", 1e-2)
+            .validIf(f -> f > 0 && f < 1, "must be in [min-sparsity, 1)")
+            .doc("Adaptive: upper bound of the fraction of update elements sent.");
+    public static final ConfigKey<String> GRADIENT_SHARING_CONTROLLER_ADDRESS = GRADIENT_SHARING_SECTION.string(
+                    "controller-address", "")
+            .doc("The driver's address that executors reach over UDP (\"\" = spark.driver.host).");
+    public static final ConfigKey<Integer> GRADIENT_SHARING_CONTROLLER_PORT = GRADIENT_SHARING_SECTION.integer(
+                    "controller-port", 40123)
+            .validIf(p -> p >= 1 && p <= 65535, "must be in 1..65535")
+            .doc("UDP port of the driver's Aeron endpoint; open it between the driver and the executors.");
+    public static final ConfigKey<String> GRADIENT_SHARING_NETWORK_MASK = GRADIENT_SHARING_SECTION.string(
+                    "network-mask", "")
+            .validIf(m -> m.isEmpty() || m.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}"),
+                    "must be an IPv4 network such as 10.0.0.0/16")
+            .doc("Executors pick their own address on this IPv4 network, e.g. \"10.0.0.0/16\" (\"\" = the "
+                    + "DL4J_VOID_IP environment variable, else 127.0.0.1).");
+    public static final ConfigKey<Integer> GRADIENT_SHARING_WORKERS_PER_NODE = GRADIENT_SHARING_SECTION.integer(
+                    "workers-per-node", 0)
+            .validIf(n -> n >= 0, "must be >= 0")
+            .doc("Training threads per executor (0 = DL4J's default: one per device, one on CPU).");
+    public static final ConfigKey<Integer> WORKERS = SECTION.integer("workers", 0)
+            .validIf(w -> w >= 0, "must be >= 0 (0 = Spark default parallelism)")
+            .doc("Workers (parameter averaging: models averaged; gradient sharing: Spark partitions); 0 = Spark's "
+                    + "default parallelism.");
+    public static final ConfigKey<Integer> BATCH_SIZE_PER_WORKER = SECTION.integer("batch-size-per-worker", 32)
+            .validIf(b -> b >= 1, "must be >= 1")
+            .doc("Minibatch size on each worker; the global minibatch is workers x this.");
+    public static final ConfigKey<Integer> AVERAGING_FREQUENCY = SECTION.integer("averaging-frequency", 5)
+            .validIf(f -> f >= 1, "must be >= 1")
+            .doc("Minibatches each worker fits between parameter averagings.");
+    public static final ConfigKey<Integer> PREFETCH_BATCHES = SECTION.integer("prefetch-batches", 2)
+            .validIf(b -> b >= 0, "must be >= 0")
+            .doc("Minibatches each worker prefetches asynchronously (0 = off).");
+    public static final ConfigKey<RddTrainingApproach> RDD_TRAINING_APPROACH = SECTION.choice("rdd-training-approach",
+                    RddTrainingApproach.DIRECT)
+            .doc("direct (minibatches in Spark memory) | export (serialized under the run directory, deleted each "
+                    + "epoch)");
+    public static final ConfigKey<Updater> UPDATER = SECTION.choice("updater", Updater.NESTEROV)
+            .doc("sgd | nesterov (SGD + Nesterov momentum) | adagrad | adadelta (no learning rate) | rmsprop | "
+                    + "adam | adamax | nadam | amsgrad");
+    public static final ConfigKey<Double> LEARNING_RATE = SECTION.number("learning-rate", 0.01)
+            .validIf(r -> r > 0 && Double.isFinite(r), "must be > 0")
+            .doc("Base learning rate; with reference-batch-size > 0 it is the rate for that global batch, and the "
+                    + "rate used is learning-rate x (workers x batch-size-per-worker) / reference-batch-size (linear "
+                    + "scaling rule, Goyal et al. 2017).");
+    public static final ConfigKey<Integer> REFERENCE_BATCH_SIZE = SECTION.integer("reference-batch-size", 0)
+            .validIf(b -> b >= 0, "must be >= 0 (0 = no linear scaling)")
+            .doc("The global batch learning-rate is meant for (linear scaling rule); 0 = off.");
+    public static final ConfigKey<Double> MOMENTUM = SECTION.number("momentum", 0.9)
+            .validIf(m -> m >= 0 && m < 1, "must be in [0, 1)")
+            .doc("Momentum of nesterov (and the moment decay of the updaters that have one).");
+    public static final ConfigKey<Double> WEIGHT_DECAY = SECTION.number("weight-decay", 0.0005)
+            .validIf(w -> w >= 0, "must be >= 0")
+            .doc("L2 regularization coefficient (added to the gradient as weight-decay x w).");
+    static final ConfigGroup LR_SCHEDULE_SECTION = SECTION.group("lr-schedule", "Learning rate over the epochs "
+            + "(e = fractional epoch, W = warmup-epochs, t = (e - W) / (epochs - W)): warmup: e < W: rate x "
+            + "(warmup-start-factor + (1 - warmup-start-factor) e / W) (Goyal et al.: start factor = reference batch / "
+            + "global batch, W = 5); then constant | step (x gamma at each epoch in milestones) | exponential "
+            + "(x gamma^e) | polynomial (min-lr + (rate - min-lr)(1 - t)^power) | cosine (min-lr + (rate - min-lr)"
+            + "(1 + cos(pi t)) / 2). plateau-patience > 0: after that many epochs without a better validation "
+            + "accuracy, the rate is multiplied by plateau-factor (reduce-on-plateau; needs a validation split).");
+    public static final ConfigKey<LearningRateSchedule.Type> LR_SCHEDULE_TYPE = LR_SCHEDULE_SECTION.choice("type",
+                    LearningRateSchedule.Type.CONSTANT)
+            .doc("The decay after warmup.");
+    public static final ConfigKey<List<Double>> LR_SCHEDULE_MILESTONES = LR_SCHEDULE_SECTION.key("milestones",
+                    ConfigKind.DOUBLES, List.of()).unit("epochs")
+            .doc("step: epochs (ascending, > 0) at which the rate is multiplied by gamma.");
+    public static final ConfigKey<Double> LR_SCHEDULE_GAMMA = LR_SCHEDULE_SECTION.number("gamma", 0.1)
+            .validIf(g -> g > 0 && g <= 1, "must be in (0, 1]")
+            .doc("step / exponential decay factor.");
+    public static final ConfigKey<Double> LR_SCHEDULE_POWER = LR_SCHEDULE_SECTION.number("power", 1.0)
+            .validIf(p -> p > 0, "must be > 0")
+            .doc("polynomial power.");
+    public static final ConfigKey<Double> LR_SCHEDULE_MIN_LR = LR_SCHEDULE_SECTION.number("min-lr", 0.0)
+            .validIf(r -> r >= 0, "must be >= 0")
+            .doc("polynomial / cosine floor.");
+    public static final ConfigKey<Double> LR_SCHEDULE_WARMUP_EPOCHS = LR_SCHEDULE_SECTION.number("warmup-epochs", 0)
+            .unit("epochs").validIf(w -> w >= 0 && Double.isFinite(w), "must be >= 0")
+            .doc("Epochs of linear warmup (may be fractional).");
+    public static final ConfigKey<Double> LR_SCHEDULE_WARMUP_START_FACTOR = LR_SCHEDULE_SECTION.number(
+                    "warmup-start-factor", 0.0)
+            .validIf(f -> f >= 0 && f <= 1, "must be in [0, 1]")
+            .doc("Rate at the start of warmup as a fraction of the target.");
+    public static final ConfigKey<Integer> LR_SCHEDULE_PLATEAU_PATIENCE = LR_SCHEDULE_SECTION.integer(
+                    "plateau-patience", 0).unit("epochs")
+            .validIf(p -> p >= 0, "must be >= 0 (0 = off)")
+            .doc("Reduce-on-plateau: epochs without a better validation accuracy before the rate is lowered.");
+    public static final ConfigKey<Double> LR_SCHEDULE_PLATEAU_FACTOR = LR_SCHEDULE_SECTION.number("plateau-factor",
+                    0.1)
+            .validIf(f -> f > 0 && f < 1, "must be in (0, 1)")
+            .doc("Reduce-on-plateau's factor.");
+    public static final ConfigKey<GradientClipping> GRADIENT_CLIPPING = SECTION.choice("gradient-clipping",
+                    GradientClipping.NONE)
+            .doc("Gradient clipping: none | l2-per-layer | l2-per-param-type | element-wise (each value to "
+                    + "+-threshold).");
+    public static final ConfigKey<Double> GRADIENT_CLIPPING_THRESHOLD = SECTION.number("gradient-clipping-threshold",
+                    1.0)
+            .validIf(t -> t > 0, "must be > 0")
+            .doc("Threshold of the gradient clipping.");
+    public static final ConfigKey<WeightInit> WEIGHT_INIT = SECTION.choice("weight-init", WeightInit.HE)
+            .doc("Hidden layers' initialization: he (for ReLU) | xavier | lecun | orthogonal (Saxe et al., gain "
+                    + "sqrt 2); output layers use xavier.");
+    public static final ConfigKey<CacheMode> CACHE_MODE = SECTION.choice("cache-mode", CacheMode.DEVICE)
+            .doc("device: keep each convolution's pre-activation from the forward pass for the backward pass "
+                    + "(DL4J's CacheMode.DEVICE), instead of DL4J's default (none) of computing the convolution a "
+                    + "second time in the backward pass. Costs one pre-activation array per convolution layer; none "
+                    + "for the least memory.");
+    public static final ConfigKey<Double> WIDTH_MULTIPLIER = SECTION.number("width-multiplier", 1.0)
+            .validIf(w -> w > 0 && Double.isFinite(w), "must be > 0")
+            .doc("Channels of every convolution x this, rounded: MobileNet's width multiplier; for resnet20 the "
+                    + "widening factor k of Wide ResNets (WRN-20-k). Dense layers keep their sizes. Only small-cnn, "
+                    + "vgg11, vgg16 and resnet20 take a value other than 1.");
+    public static final ConfigKey<Integer> CHECKPOINT_EVERY_EPOCHS = SECTION.integer("checkpoint-every-epochs", 1)
+            .validIf(n -> n >= 0, "must be >= 0 (0 = off)")
+            .doc("Checkpoints at epoch ends in <run>/checkpoints (network + updater state + schedule position), "
+                    + "written atomically, every this many epochs and after the last; 0 = not by epochs.");
+    public static final ConfigKey<Double> CHECKPOINT_EVERY_MINUTES = SECTION.number("checkpoint-every-minutes", 0)
+            .unit("minutes").validIf(m -> m >= 0, "must be >= 0 (0 = off)")
+            .doc("Also a checkpoint at the first epoch end this many minutes after the previous one; 0 = not by "
+                    + "time.");
+    public static final ConfigKey<Integer> KEEP_CHECKPOINTS = SECTION.integer("keep-checkpoints", 2)
+            .validIf(n -> n >= 1, "must be >= 1")
+            .doc("The newest checkpoints kept.");
+    public static final ConfigKey<Double> EPOCH_TIMEOUT_MINUTES = SECTION.number("epoch-timeout-minutes", 0)
+            .unit("minutes").validIf(m -> m >= 0 && Double.isFinite(m), "must be >= 0 (0 = no limit)")
+            .doc("An epoch whose fit takes longer than this many minutes has its Spark jobs cancelled and stops "
+                    + "the run with the epoch named (a hung executor or network would otherwise hold the cluster "
+                    + "forever); the last checkpoint stays for train --resume. 0 = no limit. Set it to a few times the "
+                    + "expected epoch time.");
+    public static final ConfigKey<SortedMap<Integer, Integer>> BATCH_SIZE_SCHEDULE = SECTION.hocon(
+                    "batch-size-schedule", ConfigKind.structured("list of {epoch, batch-size-per-worker}",
+                            TrainingConfig::readBatchSchedule, TrainingConfig::renderBatchSchedule), "[]")
+            .validIf(s -> s.keySet().stream().allMatch(e -> e >= 2),
+                    "epochs must be >= 2 (epoch 1 uses batch-size-per-worker)")
+            .validIf(s -> s.values().stream().allMatch(b -> b >= 1), "batch sizes must be >= 1")
+            .doc("Growing batch size instead of learning-rate decay (Smith et al. 2017): from each listed epoch "
+                    + "on, this batch size per worker, e.g. [{epoch = 31, batch-size-per-worker = 160}]. The linear "
+                    + "scaling rule keeps using the first epoch's.");
+    public static final ConfigKey<Boolean> LARS = SECTION.bool("lars", false)
+            .doc("LARS (You et al. 2017): each layer's weights step with the local rate lars-trust-coefficient x "
+                    + "|w| / (|g| + weight-decay x |w|) times the learning rate, on g + weight-decay x w (weight-decay "
+                    + "is then LARS's, not an L2 term). For large global batches with sgd or nesterov; biases and "
+                    + "batch norm keep plain steps.");
+    public static final ConfigKey<Double> LARS_TRUST_COEFFICIENT = SECTION.number("lars-trust-coefficient", 0.001)
+            .validIf(c -> c > 0, "must be > 0")
+            .doc("LARS's trust coefficient eta.");
+    static final ConfigGroup TRANSFER_SECTION = SECTION.group("transfer",
+            "Transfer learning: start from a trained network instead of train.network.");
+    public static final ConfigKey<String> TRANSFER_FROM = TRANSFER_SECTION.string("from", "")
+            .doc("A DL4J MultiLayerNetwork or ComputationGraph zip on any Hadoop filesystem (a run's model.zip, "
+                    + "or any DL4J model); \"\" = none.");
+    public static final ConfigKey<String> TRANSFER_FREEZE_UP_TO = TRANSFER_SECTION.string("freeze-up-to", "")
+            .doc("Freeze this layer and every layer before it (in a graph: every vertex on a path from the input "
+                    + "to it); their parameters do not change; \"\" = train every layer.");
+    public static final ConfigKey<Boolean> TRANSFER_REPLACE_OUTPUT = TRANSFER_SECTION.bool("replace-output", true)
+            .doc("Replace the output layer by a new one for this dataset's classes (keep it only for the same "
+                    + "classes).");
+    public static final ConfigKey<Map<String, Double>> TRANSFER_LR_MULTIPLIERS = TRANSFER_SECTION.key(
+                    "lr-multipliers", ConfigKind.NUMBER_MAP, Map.of())
+            .doc("Learning-rate multipliers by layer name, e.g. {fc1 = 0.1, conv2 = 0.01}; unlisted layers use 1.");
+    public static final ConfigKey<Integer> EARLY_STOPPING_PATIENCE = SECTION.integer("early-stopping-patience", 0)
+            .validIf(p -> p >= 0, "must be >= 0 (0 = off)")
+            .doc("Stop after this many epochs without a better validation accuracy (0 = off); best-model.zip "
+                    + "holds the best.");
+    public static final ConfigKey<ResumeMode> RESUME = SECTION.choice("resume", ResumeMode.FALSE)
+            .doc("true: continue the run train.run-id from its newest checkpoint (cnn-pipeline train --resume); "
+                    + "the run continues as if it had not stopped, and train.epochs may be raised to train longer. "
+                    + "auto: the same when the run has a checkpoint, else start it (for a scheduler's retries: the "
+                    + "same command the first time and every time after). false: start a new run.");
+    public static final ConfigKey<Integer> TRAIN_ACCURACY_SAMPLE = SECTION.integer("train-accuracy-sample", 2000)
+            .validIf(n -> n >= 0, "must be >= 0")
+            .doc("Training-split records evaluated (centre crop) each epoch for the train accuracy; 0 = skip.");
+    public static final ConfigKey<Boolean> COLLECT_TRAINING_STATS = SECTION.bool("collect-training-stats", false)
+            .doc("Record dl4j-spark's training statistics and write training-stats.html into the run.");
 
     /**
      * Gradient sharing ({@code train.training-master = gradient-sharing}; DL4J's {@code SharedTrainingMaster}, after
@@ -102,7 +376,6 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
      * stays in a local residual) to every other worker over Aeron UDP, instead of averaging whole parameter vectors
      * every few minibatches. Asynchronous, so runs are not bit-reproducible.
      *
-     * @param enabled            gradient sharing instead of parameter averaging
      * @param thresholdAlgorithm {@code adaptive} (τ adjusted so that the fraction of elements sent stays between the
      *                           sparsity bounds; DL4J's default) or {@code fixed}
      * @param threshold          τ (the initial τ when adaptive), &gt; 0
@@ -114,29 +387,31 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
      *                           address of the {@code DL4J_VOID_IP} environment variable, else 127.0.0.1
      * @param workersPerNode     training threads per executor; 0 = DL4J's default (one per device: one on CPU)
      */
-    public record GradientSharing(boolean enabled, String thresholdAlgorithm, double threshold, double minSparsity,
+    public record GradientSharing(ThresholdAlgorithm thresholdAlgorithm, double threshold, double minSparsity,
                                   double maxSparsity, String controllerAddress, int controllerPort,
                                   String networkMask, int workersPerNode) implements Serializable {
-        public static final GradientSharing OFF = new GradientSharing(false, "adaptive", 1e-4, 1e-4, 1e-2, "", 40123,
-                "", 0);
+        /** How τ is chosen. */
+        public enum ThresholdAlgorithm implements ConfigEnum {
+            /** τ adjusted so that the fraction of elements sent stays between the sparsity bounds (DL4J's default). */
+            ADAPTIVE,
+            FIXED
+        }
+
+        /** DL4J's defaults (the configuration's). */
+        public static final GradientSharing DEFAULT = new GradientSharing(ThresholdAlgorithm.ADAPTIVE, 1e-4, 1e-4,
+                1e-2, "", 40123, "", 0);
 
         public GradientSharing {
-            require(Set.of("adaptive", "fixed").contains(thresholdAlgorithm),
-                    "train.gradient-sharing.threshold-algorithm", "must be adaptive or fixed", thresholdAlgorithm);
-            require(threshold > 0 && Double.isFinite(threshold), "train.gradient-sharing.threshold", "must be > 0",
-                    threshold);
-            require(minSparsity > 0 && minSparsity < 1, "train.gradient-sharing.min-sparsity",
-                    "must be in (0, 1)", minSparsity);
-            require(maxSparsity >= minSparsity && maxSparsity < 1, "train.gradient-sharing.max-sparsity",
-                    "must be in [min-sparsity, 1)", maxSparsity);
-            require(controllerPort >= 1 && controllerPort <= 65535, "train.gradient-sharing.controller-port",
-                    "must be in 1..65535", controllerPort);
-            require(workersPerNode >= 0, "train.gradient-sharing.workers-per-node", "must be >= 0", workersPerNode);
+            GRADIENT_SHARING_THRESHOLD_ALGORITHM.require(thresholdAlgorithm);
+            GRADIENT_SHARING_THRESHOLD.require(threshold);
+            GRADIENT_SHARING_MIN_SPARSITY.require(minSparsity);
+            GRADIENT_SHARING_MAX_SPARSITY.require(maxSparsity);
+            require(maxSparsity >= minSparsity, GRADIENT_SHARING_MAX_SPARSITY.name(), "must be in [min-sparsity, 1)",
+                    maxSparsity);
+            GRADIENT_SHARING_CONTROLLER_PORT.require(controllerPort);
+            GRADIENT_SHARING_WORKERS_PER_NODE.require(workersPerNode);
             controllerAddress = controllerAddress == null ? "" : controllerAddress;
-            networkMask = networkMask == null ? "" : networkMask;
-            require(networkMask.isEmpty() || networkMask.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}"),
-                    "train.gradient-sharing.network-mask", "must be an IPv4 network such as 10.0.0.0/16",
-                    networkMask);
+            networkMask = GRADIENT_SHARING_NETWORK_MASK.require(networkMask == null ? "" : networkMask);
         }
     }
 
@@ -152,16 +427,17 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
      *                       middle); unlisted layers use 1
      */
     public record Transfer(String from, String freezeUpTo, boolean replaceOutput,
-                           java.util.Map<String, Double> lrMultipliers) implements Serializable {
-        public static final Transfer NONE = new Transfer("", "", true, java.util.Map.of());
+                           Map<String, Double> lrMultipliers) implements Serializable {
+        public static final Transfer NONE = new Transfer("", "", true, Map.of());
 
         public Transfer {
             from = from == null ? "" : from;
             freezeUpTo = freezeUpTo == null ? "" : freezeUpTo;
-            lrMultipliers = lrMultipliers == null ? java.util.Map.of() : java.util.Map.copyOf(lrMultipliers);
-            for (java.util.Map.Entry<String, Double> e : lrMultipliers.entrySet()) {
+            lrMultipliers = lrMultipliers == null ? Map.of()
+                    : Collections.unmodifiableMap(new TreeMap<>(lrMultipliers));
+            for (Map.Entry<String, Double> e : lrMultipliers.entrySet()) {
                 require(e.getValue() >= 0 && Double.isFinite(e.getValue()),
-                        "train.transfer.lr-multipliers." + e.getKey(), "must be >= 0", e.getValue());
+                        TRANSFER_LR_MULTIPLIERS.name() + "." + e.getKey(), "must be >= 0", e.getValue());
             }
         }
 
@@ -170,99 +446,108 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Strin
         }
     }
 
-    public static final Set<String> NETWORKS = new java.util.TreeSet<>(Set.of("lenet", "small-cnn", "alexnet", "vgg11",
-            "vgg16", "resnet20", "resnet18", "resnet34", "resnet50", "inception-small"));
-    public static final Set<String> UPDATERS = Set.of("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
-            "adamax", "nadam", "amsgrad");
-    public static final Set<String> CLIPPING = Set.of("none", "l2-per-layer", "l2-per-param-type", "element-wise");
-    public static final Set<String> WEIGHT_INITS = Set.of("he", "xavier", "lecun", "orthogonal");
-    public static final Set<String> APPROACHES = Set.of("direct", "export");
-
     public TrainingConfig {
-        require(dataset != null && !dataset.isBlank(), "train.dataset", "must be a path or URI", dataset);
-        require(runsDir != null && !runsDir.isBlank(), "train.runs-dir", "must be a path or URI", runsDir);
-        require(runId != null && runId.matches("[A-Za-z0-9._-]+"), "train.run-id",
-                "must be a non-empty name of letters, digits, '.', '_' or '-'", runId);
-        require(NETWORKS.contains(network), "train.network", "must be one of " + NETWORKS, network);
-        require(epochs >= 1, "train.epochs", "must be >= 1", epochs);
-        require(workers >= 0, "train.workers", "must be >= 0 (0 = Spark default parallelism)", workers);
-        require(batchSizePerWorker >= 1, "train.batch-size-per-worker", "must be >= 1", batchSizePerWorker);
-        require(averagingFrequency >= 1, "train.averaging-frequency", "must be >= 1", averagingFrequency);
-        require(prefetchBatches >= 0, "train.prefetch-batches", "must be >= 0", prefetchBatches);
-        require(APPROACHES.contains(rddTrainingApproach), "train.rdd-training-approach",
-                "must be one of " + APPROACHES, rddTrainingApproach);
-        require(UPDATERS.contains(updater), "train.updater", "must be one of " + UPDATERS, updater);
-        require(learningRate > 0 && Double.isFinite(learningRate), "train.learning-rate", "must be > 0", learningRate);
-        require(momentum >= 0 && momentum < 1, "train.momentum", "must be in [0, 1)", momentum);
-        require(weightDecay >= 0, "train.weight-decay", "must be >= 0", weightDecay);
-        require(augmentation != null, "train.augmentation", "is required", null);
-        require(trainAccuracySample >= 0, "train.train-accuracy-sample", "must be >= 0", trainAccuracySample);
+        DATASET.require(dataset);
+        RUNS_DIR.require(runsDir);
+        RUN_ID.require(runId);
+        NETWORK.require(network);
+        EPOCHS.require(epochs);
+        WORKERS.require(workers);
+        BATCH_SIZE_PER_WORKER.require(batchSizePerWorker);
+        AVERAGING_FREQUENCY.require(averagingFrequency);
+        PREFETCH_BATCHES.require(prefetchBatches);
+        RDD_TRAINING_APPROACH.require(rddTrainingApproach);
+        UPDATER.require(updater);
+        LEARNING_RATE.require(learningRate);
+        MOMENTUM.require(momentum);
+        WEIGHT_DECAY.require(weightDecay);
+        AugmentationConfig.AUGMENTATION.require(augmentation);
+        TRAIN_ACCURACY_SAMPLE.require(trainAccuracySample);
         lrSchedule = lrSchedule == null ? LearningRateSchedule.CONSTANT : lrSchedule;
-        require(referenceBatchSize >= 0, "train.reference-batch-size", "must be >= 0 (0 = no linear scaling)",
-                referenceBatchSize);
-        gradientClipping = gradientClipping == null ? "none" : gradientClipping;
-        require(CLIPPING.contains(gradientClipping), "train.gradient-clipping", "must be one of "
-                + new java.util.TreeSet<>(CLIPPING), gradientClipping);
-        require(gradientClippingThreshold > 0, "train.gradient-clipping-threshold", "must be > 0",
-                gradientClippingThreshold);
-        weightInit = weightInit == null ? "he" : weightInit;
-        require(WEIGHT_INITS.contains(weightInit), "train.weight-init", "must be one of "
-                + new java.util.TreeSet<>(WEIGHT_INITS), weightInit);
-        batchSizeSchedule = batchSizeSchedule == null ? new java.util.TreeMap<>()
-                : new java.util.TreeMap<>(batchSizeSchedule);
-        for (java.util.Map.Entry<Integer, Integer> e : batchSizeSchedule.entrySet()) {
-            require(e.getKey() >= 2, "train.batch-size-schedule", "epochs must be >= 2 (epoch 1 uses "
-                    + "batch-size-per-worker)", e.getKey());
-            require(e.getValue() >= 1, "train.batch-size-schedule", "batch sizes must be >= 1", e.getValue());
-        }
-        require(earlyStoppingPatience >= 0, "train.early-stopping-patience", "must be >= 0 (0 = off)",
-                earlyStoppingPatience);
-        require(!lars || larsTrustCoefficient > 0, "train.lars-trust-coefficient", "must be > 0",
+        REFERENCE_BATCH_SIZE.require(referenceBatchSize);
+        gradientClipping = GRADIENT_CLIPPING.require(gradientClipping == null ? GradientClipping.NONE : gradientClipping);
+        GRADIENT_CLIPPING_THRESHOLD.require(gradientClippingThreshold);
+        weightInit = WEIGHT_INIT.require(weightInit == null ? WeightInit.HE : weightInit);
+        batchSizeSchedule = Collections.unmodifiableSortedMap(new TreeMap<>(BATCH_SIZE_SCHEDULE.require(
+                batchSizeSchedule == null ? new TreeMap<>() : batchSizeSchedule)));
+        EARLY_STOPPING_PATIENCE.require(earlyStoppingPatience);
+        require(!lars || larsTrustCoefficient > 0, LARS_TRUST_COEFFICIENT.name(), LARS_TRUST_COEFFICIENT.rule(),
                 larsTrustCoefficient);
-        require(!lars || updater.equals("sgd") || updater.equals("nesterov"), "train.lars",
-                "works with the sgd and nesterov updaters (LARS rescales SGD steps)", updater);
+        require(!lars || updater == Updater.SGD || updater == Updater.NESTEROV, LARS.name(),
+                "works with the sgd and nesterov updaters (LARS rescales SGD steps)", updater.id());
         transfer = transfer == null ? Transfer.NONE : transfer;
         require(transfer.enabled() || (transfer.freezeUpTo().isEmpty() && transfer.lrMultipliers().isEmpty()),
-                "train.transfer.from", "is required by freeze-up-to and lr-multipliers", transfer.from());
-        require(checkpointEveryEpochs >= 0, "train.checkpoint-every-epochs", "must be >= 0 (0 = off)",
-                checkpointEveryEpochs);
-        require(checkpointEveryMinutes >= 0, "train.checkpoint-every-minutes", "must be >= 0 (0 = off)",
-                checkpointEveryMinutes);
-        require(keepCheckpoints >= 1, "train.keep-checkpoints", "must be >= 1", keepCheckpoints);
-        require(epochTimeoutMinutes >= 0 && Double.isFinite(epochTimeoutMinutes), "train.epoch-timeout-minutes",
-                "must be >= 0 (0 = no limit)", epochTimeoutMinutes);
-        resume = resume == null ? "false" : resume;
-        require(RESUME_MODES.contains(resume), "train.resume", "must be false, true or auto", resume);
-        require(resume.equals("false") || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, "train.resume",
-                "needs checkpoints (train.checkpoint-every-epochs or -minutes)", resume);
-        require(!updater.equals("adadelta") || (lrSchedule.type().equals("constant")
+                TRANSFER_FROM.name(), "is required by freeze-up-to and lr-multipliers", transfer.from());
+        CHECKPOINT_EVERY_EPOCHS.require(checkpointEveryEpochs);
+        CHECKPOINT_EVERY_MINUTES.require(checkpointEveryMinutes);
+        KEEP_CHECKPOINTS.require(keepCheckpoints);
+        EPOCH_TIMEOUT_MINUTES.require(epochTimeoutMinutes);
+        resume = RESUME.require(resume == null ? ResumeMode.FALSE : resume);
+        require(resume == ResumeMode.FALSE || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, RESUME.name(),
+                "needs checkpoints (train.checkpoint-every-epochs or -minutes)", resume.id());
+        require(updater != Updater.ADADELTA || (lrSchedule.type() == LearningRateSchedule.Type.CONSTANT
                         && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),
-                "train.lr-schedule", "AdaDelta has no learning rate to schedule; use type = constant, no warmup, "
-                        + "no plateau", lrSchedule.type());
-        gradientSharing = gradientSharing == null ? GradientSharing.OFF : gradientSharing;
-        cacheMode = cacheMode == null ? "device" : cacheMode;
-        require(CACHE_MODES.contains(cacheMode), "train.cache-mode", "must be none or device", cacheMode);
-        requireWidthMultiplier(network, widthMultiplier, "train.width-multiplier");
-        require(!gradientSharing.enabled() || !lars, "train.lars", "is applied between parameter averagings; it "
-                + "is not available with train.training-master = gradient-sharing", lars);
+                LR_SCHEDULE_SECTION.name(), "AdaDelta has no learning rate to schedule; use type = constant, no "
+                        + "warmup, no plateau", lrSchedule.type().id());
+        trainingMaster = TRAINING_MASTER.require(trainingMaster == null ? TrainingMaster.PARAMETER_AVERAGING
+                : trainingMaster);
+        gradientSharing = gradientSharing == null ? GradientSharing.DEFAULT : gradientSharing;
+        cacheMode = CACHE_MODE.require(cacheMode == null ? CacheMode.DEVICE : cacheMode);
+        requireWidthMultiplier(network, widthMultiplier, WIDTH_MULTIPLIER.name());
+        require(trainingMaster != TrainingMaster.GRADIENT_SHARING || !lars, LARS.name(), "is applied between "
+                + "parameter averagings; it is not available with train.training-master = gradient-sharing", lars);
+    }
+
+    /**
+     * A builder holding every key's default (the augmentation's and {@code seed}'s too) and a fresh run-id
+     * ({@link RunDirectory#newRunId()}); {@code dataset} has no default here and must be set.
+     */
+    public static ConfigBuilder<TrainingConfig> builder() {
+        List<ConfigKey<?>> extra = new java.util.ArrayList<>(AugmentationConfig.SECTION.keys());
+        extra.add(CoreKeys.SEED);
+        return new ConfigBuilder<>(TrainingConfig.class, SECTION, extra.toArray(new ConfigKey<?>[0]))
+                .set(RUN_ID, RunDirectory.newRunId());
+    }
+
+    /** {@code train.batch-size-schedule}: a list of {epoch, batch-size-per-worker} objects. */
+    private static SortedMap<Integer, Integer> readBatchSchedule(com.typesafe.config.Config config, String path) {
+        SortedMap<Integer, Integer> schedule = new TreeMap<>();
+        List<? extends com.typesafe.config.Config> entries = config.getConfigList(path);
+        for (int i = 0; i < entries.size(); i++) {
+            com.typesafe.config.Config e = entries.get(i);
+            String key = path + "[" + i + "]";
+            require(e.hasPath("epoch") && e.hasPath("batch-size-per-worker") && e.root().size() == 2, key,
+                    "must be {epoch = N, batch-size-per-worker = B}",
+                    e.root().render(com.typesafe.config.ConfigRenderOptions.concise()));
+            require(schedule.put(e.getInt("epoch"), e.getInt("batch-size-per-worker")) == null, key,
+                    "epoch " + e.getInt("epoch") + " is listed twice", e.getInt("epoch"));
+        }
+        return Collections.unmodifiableSortedMap(schedule);
+    }
+
+    private static String renderBatchSchedule(SortedMap<Integer, Integer> schedule) {
+        StringBuilder b = new StringBuilder("[");
+        schedule.forEach((epoch, batch) -> b.append(b.length() > 1 ? ", " : "").append("{epoch = ").append(epoch)
+                .append(", batch-size-per-worker = ").append(batch).append('}'));
+        return b.append(']').toString();
     }
 
     /** The batch size per worker in {@code epoch} (1-based). */
     public int batchSizeAt(int epoch) {
-        java.util.SortedMap<Integer, Integer> upTo = batchSizeSchedule.headMap(epoch + 1);
+        SortedMap<Integer, Integer> upTo = batchSizeSchedule.headMap(epoch + 1);
         return upTo.isEmpty() ? batchSizePerWorker : upTo.get(upTo.lastKey());
     }
 
     /**
-     * Checks a width multiplier for a network: &gt; 0, and 1 unless the network is one of {@link #WIDTH_NETWORKS}.
+     * Checks a width multiplier for a network: &gt; 0, and 1 unless {@link Network#widthScalable()}.
      *
      * @param key the configuration key or command-line option to name in the error
      * @throws io.cnnpipeline.preprocessing.InvalidConfigException naming {@code key} when the value is not allowed
      */
-    public static void requireWidthMultiplier(String network, double widthMultiplier, String key) {
+    public static void requireWidthMultiplier(Network network, double widthMultiplier, String key) {
         require(widthMultiplier > 0 && Double.isFinite(widthMultiplier), key, "must be > 0", widthMultiplier);
-        require(widthMultiplier == 1 || WIDTH_NETWORKS.contains(network), key,
-                "must be 1 for " + network + " (it scales " + WIDTH_NETWORKS + ")", widthMultiplier);
+        require(widthMultiplier == 1 || network.widthScalable(), key,
+                "must be 1 for " + network.id() + " (it scales " + Network.widthScalable(true) + ")", widthMultiplier);
     }
 
     /** {@code filters} × {@link #widthMultiplier}, rounded, at least 1: a convolution's output channels. */

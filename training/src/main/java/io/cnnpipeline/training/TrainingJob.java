@@ -91,8 +91,8 @@ public final class TrainingJob {
         Path runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
         Checkpoints checkpoints = new Checkpoints(fs, runDir, config.keepCheckpoints());
         Checkpoints.State resumeFrom = null;
-        boolean resume = config.resume().equals("true")
-                || (config.resume().equals("auto") && hasCheckpointElseStartOver(fs, runDir, checkpoints));
+        boolean resume = config.resume() == TrainingConfig.ResumeMode.TRUE
+                || (config.resume() == TrainingConfig.ResumeMode.AUTO && hasCheckpointElseStartOver(fs, runDir, checkpoints));
         if (resume) {
             resumeFrom = resumable(fs, runDir, checkpoints, dataset);
             HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
@@ -132,9 +132,9 @@ public final class TrainingJob {
             net = TrainableNetwork.of(Networks.create(config, size, size, channels, classes));
         }
         LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, {}",
-                config.network(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
-                workers, config.batchSizePerWorker(), config.gradientSharing().enabled()
-                        ? "gradient sharing (" + config.gradientSharing().thresholdAlgorithm() + " threshold "
+                config.network().id(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
+                workers, config.batchSizePerWorker(), config.trainingMaster() == TrainingConfig.TrainingMaster.GRADIENT_SHARING
+                        ? "gradient sharing (" + config.gradientSharing().thresholdAlgorithm().id() + " threshold "
                                 + config.gradientSharing().threshold() + ")"
                         : "averaging every " + config.averagingFrequency());
 
@@ -158,12 +158,12 @@ public final class TrainingJob {
                 config.batchSizePerWorker())
                 : null;
 
-        boolean gradientSharing = config.gradientSharing().enabled();
+        boolean gradientSharing = config.trainingMaster() == TrainingConfig.TrainingMaster.GRADIENT_SHARING;
         List<EpochMetrics> metrics = resumeFrom == null ? new ArrayList<>()
                 : readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch());
         int globalBatch = workers * config.batchSizePerWorker();   // the first epoch's (Smith et al. keep the rate)
         double baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
-        boolean scheduled = !config.updater().equals("adadelta");
+        boolean scheduled = config.updater() != TrainingConfig.Updater.ADADELTA;
         double plateauFactor = resumeFrom == null ? 1.0 : resumeFrom.plateauFactor();
         double bestValidation = resumeFrom == null ? -1 : resumeFrom.bestValidation();
         int sinceBest = resumeFrom == null ? 0 : resumeFrom.epochsSinceBest();
@@ -251,7 +251,7 @@ public final class TrainingJob {
                 LOG.info("train: {}", m.summary(config.epochs()));
                 writeMetrics(fs, new Path(runDir, RunDirectory.METRICS), metrics);
                 try {
-                    TrainingReport.write(fs, runDir, config.runId() + ": " + config.network() + " on "
+                    TrainingReport.write(fs, runDir, config.runId() + ": " + config.network().id() + " on "
                             + dataset.uri(), metrics, config.collectTrainingStats());
                 } catch (RuntimeException | LinkageError e) {
                     LOG.warn("train: cannot write the report's plots: {}", e.toString());
@@ -303,7 +303,7 @@ public final class TrainingJob {
 
         Path modelPath = new Path(runDir, ModelMeta.MODEL_FILE);
         HadoopFiles.writeAtomically(fs, modelPath, net.bytes());
-        ModelMeta meta = new ModelMeta(config.network(), dataset.classes(), size, size, channels,
+        ModelMeta meta = new ModelMeta(config.network().id(), dataset.classes(), size, size, channels,
                 dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
         HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
         if (config.collectTrainingStats()) {
@@ -439,7 +439,7 @@ public final class TrainingJob {
                 .batchSizePerWorker(batchSizePerWorker)
                 .averagingFrequency(config.averagingFrequency())
                 .workerPrefetchNumBatches(config.prefetchBatches())
-                .rddTrainingApproach("export".equals(config.rddTrainingApproach())
+                .rddTrainingApproach(config.rddTrainingApproach() == TrainingConfig.RddTrainingApproach.EXPORT
                         ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
                 .exportDirectory(exportDir)
                 .storageLevel(StorageLevel.MEMORY_ONLY())
@@ -482,7 +482,7 @@ public final class TrainingJob {
                         .networkMask(g.networkMask().isEmpty() ? null : g.networkMask())
                         .build();
         org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm threshold =
-                g.thresholdAlgorithm().equals("fixed")
+                g.thresholdAlgorithm() == TrainingConfig.GradientSharing.ThresholdAlgorithm.FIXED
                         ? new org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
                                 .FixedThresholdAlgorithm(g.threshold())
                         : new org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
@@ -501,7 +501,7 @@ public final class TrainingJob {
                         // waits forever in BlockingObserver.waitTillDone, which has no timeout.
                         .repartitioner(new org.deeplearning4j.spark.impl.repartitioner.EqualRepartitioner())
                         .workerPrefetchNumBatches(config.prefetchBatches())
-                        .rddTrainingApproach("export".equals(config.rddTrainingApproach())
+                        .rddTrainingApproach(config.rddTrainingApproach() == TrainingConfig.RddTrainingApproach.EXPORT
                                 ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
                         .exportDirectory(exportDir)
                         .storageLevel(StorageLevel.MEMORY_ONLY())

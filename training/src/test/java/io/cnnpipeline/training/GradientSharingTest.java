@@ -20,7 +20,7 @@ class GradientSharingTest {
     private static final SparkSession SPARK = TestSpark.get();
 
     private static TrainingConfig.GradientSharing sharing(int port) {
-        return new TrainingConfig.GradientSharing(true, "adaptive", 1e-4, 1e-4, 1e-2, "127.0.0.1", port, "", 0);
+        return new TrainingConfig.GradientSharing(TrainingConfig.GradientSharing.ThresholdAlgorithm.ADAPTIVE, 1e-4, 1e-4, 1e-2, "127.0.0.1", port, "", 0);
     }
 
     /**
@@ -35,10 +35,10 @@ class GradientSharingTest {
     void trainsAndTheEpochsLearningRateReachesTheWorkers(@TempDir Path runs) throws Exception {
         // Plain SGD, so that a rate of ~0 means no change: the rate steps to 1e-9 x at epoch 3, so epoch 3 must leave
         // the parameters where epoch 2 left them, while epochs 1 and 2 learn the three synthetic classes.
-        LearningRateSchedule stepToZero = new LearningRateSchedule("step", List.of(2.0), 1e-9, 1, 0, 0, 0, 0, 0.1);
+        LearningRateSchedule stepToZero = new LearningRateSchedule(LearningRateSchedule.Type.STEP, List.of(2.0), 1e-9, 1, 0, 0, 0, 0, 0.1);
         TrainingConfig config = TrainingFixtures.with(TrainingFixtures.config(runs.toString(), "shared", "sgd", 0.05,
                 3, 2, 8, 2, "direct", new AugmentationPipeline(16, List.of())), Map.of("lrSchedule", stepToZero,
-                "gradientSharing", sharing(40125), "epochTimeoutMinutes", 2.0));
+                "gradientSharing", sharing(40125), "trainingMaster", TrainingConfig.TrainingMaster.GRADIENT_SHARING, "epochTimeoutMinutes", 2.0));
         TrainResult result = TrainingJob.run(SPARK, config, "");
 
         assertEquals(3, result.epochs().size());
@@ -72,25 +72,27 @@ class GradientSharingTest {
     @Test
     void invalidSettingsNameTheirKeys() {
         InvalidConfigException threshold = assertThrows(InvalidConfigException.class,
-                () -> new TrainingConfig.GradientSharing(true, "adaptive", 0, 1e-4, 1e-2, "", 40123, "", 0));
+                () -> new TrainingConfig.GradientSharing(TrainingConfig.GradientSharing.ThresholdAlgorithm.ADAPTIVE, 0, 1e-4, 1e-2, "", 40123, "", 0));
         assertTrue(threshold.getMessage().contains("train.gradient-sharing.threshold"), threshold.getMessage());
         InvalidConfigException algorithm = assertThrows(InvalidConfigException.class,
-                () -> new TrainingConfig.GradientSharing(true, "topk", 1e-3, 1e-4, 1e-2, "", 40123, "", 0));
+                () -> TrainingConfig.GRADIENT_SHARING_THRESHOLD_ALGORITHM.read(com.typesafe.config.ConfigFactory
+                        .parseString("train.gradient-sharing.threshold-algorithm = topk")));
         assertTrue(algorithm.getMessage().contains("train.gradient-sharing.threshold-algorithm"));
         InvalidConfigException sparsity = assertThrows(InvalidConfigException.class,
-                () -> new TrainingConfig.GradientSharing(true, "adaptive", 1e-3, 1e-2, 1e-4, "", 40123, "", 0));
+                () -> new TrainingConfig.GradientSharing(TrainingConfig.GradientSharing.ThresholdAlgorithm.ADAPTIVE, 1e-3, 1e-2, 1e-4, "", 40123, "", 0));
         assertTrue(sparsity.getMessage().contains("train.gradient-sharing.max-sparsity"), sparsity.getMessage());
         InvalidConfigException port = assertThrows(InvalidConfigException.class,
-                () -> new TrainingConfig.GradientSharing(true, "adaptive", 1e-3, 1e-4, 1e-2, "", 70000, "", 0));
+                () -> new TrainingConfig.GradientSharing(TrainingConfig.GradientSharing.ThresholdAlgorithm.ADAPTIVE, 1e-3, 1e-4, 1e-2, "", 70000, "", 0));
         assertTrue(port.getMessage().contains("train.gradient-sharing.controller-port"), port.getMessage());
         InvalidConfigException mask = assertThrows(InvalidConfigException.class,
-                () -> new TrainingConfig.GradientSharing(true, "adaptive", 1e-3, 1e-4, 1e-2, "", 40123, "10.0.0.0",
+                () -> new TrainingConfig.GradientSharing(TrainingConfig.GradientSharing.ThresholdAlgorithm.ADAPTIVE, 1e-3, 1e-4, 1e-2, "", 40123, "10.0.0.0",
                         0));
         assertTrue(mask.getMessage().contains("train.gradient-sharing.network-mask"), mask.getMessage());
         InvalidConfigException lars = assertThrows(InvalidConfigException.class,
                 () -> TrainingFixtures.with(TrainingFixtures.withLars(TrainingFixtures.config("runs", "r", "sgd", 0.1,
                         1, 2, 8, 2, "direct", new AugmentationPipeline(16, List.of())), 0.001, 1e-4),
-                        Map.of("gradientSharing", sharing(40123))));
+                        Map.of("gradientSharing", sharing(40123), "trainingMaster",
+                                TrainingConfig.TrainingMaster.GRADIENT_SHARING)));
         assertTrue(lars.getMessage().contains("train.lars"), lars.getMessage());
     }
 }

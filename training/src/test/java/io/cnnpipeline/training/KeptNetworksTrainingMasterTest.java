@@ -37,7 +37,7 @@ class KeptNetworksTrainingMasterTest {
     void keptNetworksTrainAsNetworksBuiltEveryRound(String network, @TempDir Path runs) throws Exception {
         // Nesterov (updater state carried between rounds), averaging after every minibatch of 8 over 2 workers: five
         // rounds per epoch; a step schedule changes the configuration at epoch 2.
-        LearningRateSchedule step = new LearningRateSchedule("step", List.of(1.0), 0.5, 1, 0, 0, 0, 0, 0.1);
+        LearningRateSchedule step = new LearningRateSchedule(LearningRateSchedule.Type.STEP, List.of(1.0), 0.5, 1, 0, 0, 0, 0, 0.1);
         TrainingConfig kept = TrainingFixtures.with(TrainingFixtures.config(runs.toString(), "kept", "nesterov", 0.01,
                 2, 2, 8, 1, "direct", AugmentationPipeline.of(16)), Map.of("network", network, "lrSchedule", step));
         long built0 = KeptNetworksTrainingMaster.Worker.BUILT.get();

@@ -21,7 +21,7 @@ class LearningRateScheduleTest {
 
     private static LearningRateSchedule schedule(String type, List<Double> milestones, double gamma, double power,
                                                  double minLr, double warmup, double startFactor) {
-        return new LearningRateSchedule(type, milestones, gamma, power, minLr, warmup, startFactor, 0, 0.1);
+        return new LearningRateSchedule(io.cnnpipeline.core.config.ConfigEnum.parse(LearningRateSchedule.Type.class, type), milestones, gamma, power, minLr, warmup, startFactor, 0, 0.1);
     }
 
     @Test
@@ -101,7 +101,8 @@ class LearningRateScheduleTest {
     @Test
     void invalidSchedulesNameTheirKey() {
         assertEquals("train.lr-schedule.type", assertThrows(InvalidConfigException.class,
-                () -> schedule("linear", List.of(), 0.1, 1, 0, 0, 0)).key());
+                () -> TrainingConfig.LR_SCHEDULE_TYPE.read(com.typesafe.config.ConfigFactory.parseString(
+                        "train.lr-schedule.type = linear"))).key());
         assertEquals("train.lr-schedule.milestones", assertThrows(InvalidConfigException.class,
                 () -> schedule("step", List.of(), 0.1, 1, 0, 0, 0)).key());
         assertEquals("train.lr-schedule.milestones", assertThrows(InvalidConfigException.class,
@@ -111,6 +112,6 @@ class LearningRateScheduleTest {
         assertEquals("train.lr-schedule.warmup-start-factor", assertThrows(InvalidConfigException.class,
                 () -> schedule("constant", List.of(), 0.1, 1, 0, 1, 2)).key());
         assertEquals("train.lr-schedule.plateau-factor", assertThrows(InvalidConfigException.class,
-                () -> new LearningRateSchedule("constant", List.of(), 0.1, 1, 0, 0, 0, 2, 1.0)).key());
+                () -> new LearningRateSchedule(LearningRateSchedule.Type.CONSTANT, List.of(), 0.1, 1, 0, 0, 0, 2, 1.0)).key());
     }
 }

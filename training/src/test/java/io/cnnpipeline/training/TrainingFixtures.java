@@ -40,9 +40,13 @@ final class TrainingFixtures {
      * validation fraction 0.25 drawn with {@code splitSeed}.
      */
     static void ingest(Path images, Path output, long splitSeed) {
-        IngestJob.run(TestSpark.get(), new IngestConfig(Map.of("train", images.toString()), Map.of(), "",
-                output.toString(), 0, false, 1, ShardCodec.PNG, 90, 1_000_000, 1000, 1 << 20, 128L << 20, 4096,
-                0.25, true, splitSeed, List.of("png"), 0, "imageio", null, 0.0, false, 0L, Map.of(), "", true));
+        IngestJob.run(TestSpark.get(), IngestConfig.builder().set(IngestConfig.INPUTS, Map.of("train", images.toString()))
+                .set(IngestConfig.OUTPUT, output.toString()).set(IngestConfig.CHANNELS, 1)
+                .set(IngestConfig.MAX_PIXELS, 1_000_000L).set(IngestConfig.MAX_RECORDS_PER_FILE, 1000)
+                .set(IngestConfig.ROW_GROUP_BYTES, 1L << 20).set(IngestConfig.FILE_OPEN_COST_BYTES, 4096L)
+                .set(IngestConfig.VALIDATION_FRACTION, 0.25).set(IngestConfig.OVERWRITE, true)
+                .set(io.cnnpipeline.core.config.CoreKeys.SEED, splitSeed).set(IngestConfig.EXTENSIONS, List.of("png"))
+                .set(IngestConfig.CONTACT_SHEET_SIZE, 0).set(IngestConfig.SHARD_BYTES, 0L).build());
     }
 
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
@@ -63,7 +67,8 @@ final class TrainingFixtures {
             for (int i = 0; i < components.length; i++) {
                 String name = components[i].getName();
                 types[i] = components[i].getType();
-                args[i] = unknown.remove(name) ? changes.get(name) : components[i].getAccessor().invoke(base);
+                args[i] = unknown.remove(name) ? value(types[i], changes.get(name))
+                        : components[i].getAccessor().invoke(base);
             }
             if (!unknown.isEmpty()) {
                 throw new IllegalArgumentException("not TrainingConfig components: " + unknown);
@@ -74,6 +79,13 @@ final class TrainingFixtures {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code value}, or the constant of an enum component whose configuration id it is. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object value(Class<?> type, Object value) {
+        return type.isEnum() && value instanceof String id
+                ? io.cnnpipeline.core.config.ConfigEnum.parse((Class) type, id) : value;
     }
 
     /** {@code base} with another learning-rate schedule and reference batch size. */
@@ -100,8 +112,16 @@ final class TrainingFixtures {
     static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
                                  int batch, int averaging, String approach, AugmentationPipeline augmentation,
                                  boolean trainingStats) {
-        return new TrainingConfig(dataset(), runsDir, runId, "lenet", epochs, workers, batch, averaging, 0, approach,
-                updater, lr, 0.9, 0.0, augmentation, 40, trainingStats, 42, LearningRateSchedule.CONSTANT, 0, "none",
-                1.0, "he", 1, 0, 2, "false", null, 0, false, 0.001, null, null, null, 1.0, 0);
+        return TrainingConfig.builder().set(TrainingConfig.DATASET, dataset()).set(TrainingConfig.RUNS_DIR, runsDir)
+                .set(TrainingConfig.RUN_ID, runId).set(TrainingConfig.EPOCHS, epochs)
+                .set(TrainingConfig.WORKERS, workers).set(TrainingConfig.BATCH_SIZE_PER_WORKER, batch)
+                .set(TrainingConfig.AVERAGING_FREQUENCY, averaging).set(TrainingConfig.PREFETCH_BATCHES, 0)
+                .set(TrainingConfig.RDD_TRAINING_APPROACH, (TrainingConfig.RddTrainingApproach)
+                        value(TrainingConfig.RddTrainingApproach.class, approach))
+                .set(TrainingConfig.UPDATER, (TrainingConfig.Updater) value(TrainingConfig.Updater.class, updater))
+                .set(TrainingConfig.LEARNING_RATE, lr).set(TrainingConfig.WEIGHT_DECAY, 0.0)
+                .set(io.cnnpipeline.preprocessing.augment.AugmentationConfig.AUGMENTATION, augmentation)
+                .set(TrainingConfig.TRAIN_ACCURACY_SAMPLE, 40).set(TrainingConfig.COLLECT_TRAINING_STATS, trainingStats)
+                .build();
     }
 }

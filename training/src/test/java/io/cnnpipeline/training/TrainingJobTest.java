@@ -136,7 +136,7 @@ class TrainingJobTest {
         // Plain SGD, so that a rate of ~0 means no change. Epoch 1 is the same in all three runs (same seed, same
         // rate); after a step to 1e-9 x the rate at epoch 1, epoch 2 must leave the parameters where epoch 1 left
         // them, while a constant rate keeps moving them.
-        LearningRateSchedule stepToZero = new LearningRateSchedule("step", List.of(1.0), 1e-9, 1, 0, 0, 0, 0, 0.1);
+        LearningRateSchedule stepToZero = new LearningRateSchedule(LearningRateSchedule.Type.STEP, List.of(1.0), 1e-9, 1, 0, 0, 0, 0, 0.1);
         TrainingConfig one = TrainingFixtures.config(runs.toString(), "one", "sgd", 0.02, 1, 2, 8, 2, "direct", AUG);
         TrainingConfig two = TrainingFixtures.config(runs.toString(), "two", "sgd", 0.02, 2, 2, 8, 2, "direct", AUG);
         TrainingConfig stepped = TrainingFixtures.withSchedule(TrainingFixtures.config(runs.toString(), "stepped",
