@@ -16,8 +16,13 @@ def nb(cells):
 
 HELPERS = r'''
 import io.cnnpipeline.pipeline.*;
-import io.cnnpipeline.preprocessing.*;
+import io.cnnpipeline.core.*;
+import io.cnnpipeline.image.*;
+import io.cnnpipeline.dataset.*;
+import io.cnnpipeline.ingest.*;
+import io.cnnpipeline.augment.*;
 import io.cnnpipeline.training.*;
+import io.cnnpipeline.training.zoo.*;
 import io.cnnpipeline.evaluation.*;
 import io.cnnpipeline.model.*;
 import org.apache.spark.sql.SparkSession;

@@ -1,9 +1,9 @@
 package io.cnnpipeline.evaluation;
 
-import io.cnnpipeline.preprocessing.CropBox;
-import io.cnnpipeline.preprocessing.Crops;
-import io.cnnpipeline.preprocessing.Resize;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.image.CropBox;
+import io.cnnpipeline.image.Crops;
+import io.cnnpipeline.image.Resize;
+import io.cnnpipeline.image.UInt8Image;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.cnnpipeline.evaluation;
 
-import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
+import static io.cnnpipeline.core.InvalidConfigException.require;
 
 import io.cnnpipeline.core.config.ConfigBuilder;
 import io.cnnpipeline.core.config.ConfigGroup;
 import io.cnnpipeline.core.config.ConfigKey;
 import io.cnnpipeline.core.config.ConfigKind;
-import io.cnnpipeline.preprocessing.Split;
+import io.cnnpipeline.dataset.Split;
 import java.io.Serializable;
 import java.util.List;
 

@@ -1,12 +1,12 @@
 package io.cnnpipeline.evaluation;
 
-import io.cnnpipeline.preprocessing.DatasetDirectory;
-import io.cnnpipeline.preprocessing.HadoopFiles;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.preprocessing.Normalizer;
-import io.cnnpipeline.preprocessing.ShardRecord;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.InvalidConfigException;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.dataset.Normalizer;
+import io.cnnpipeline.dataset.ShardRecord;
+import io.cnnpipeline.image.UInt8Image;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +54,7 @@ public final class EvaluationJob {
      */
     public static EvaluationReport run(SparkSession spark, EvaluationConfig config) {
         long start = System.nanoTime();
-        io.cnnpipeline.preprocessing.Provenance provenance = io.cnnpipeline.preprocessing.Provenance.of(spark);
+        io.cnnpipeline.core.Provenance provenance = io.cnnpipeline.core.Provenance.of(spark);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
         FileSystem fs = HadoopFiles.fs(config.runDir(), hadoop);
@@ -74,13 +74,13 @@ public final class EvaluationJob {
         FileSystem modelFs = HadoopFiles.fs(modelPath.toString(), hadoop);
         FileSystem metaFs = HadoopFiles.fs(metaPath.toString(), hadoop);
         if (!HadoopFiles.exists(modelFs, modelPath)) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate run " + runDir + ": there is no "
+            throw new io.cnnpipeline.core.StageFailedException("Cannot evaluate run " + runDir + ": there is no "
                     + modelPath + " (evaluate.model = " + config.model() + (config.model().equals("best")
                     ? "; best-model.zip is written only when the dataset has a validation split)"
                     : "; has training finished?)"));
         }
         if (!HadoopFiles.exists(metaFs, metaPath)) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate " + modelPath + ": there is no "
+            throw new io.cnnpipeline.core.StageFailedException("Cannot evaluate " + modelPath + ": there is no "
                     + metaPath + " (classes, input size and normalization of the model)");
         }
         Meta meta = readMeta(HadoopFiles.read(metaFs, metaPath));
@@ -95,7 +95,7 @@ public final class EvaluationJob {
                     "every scale must be >= the crop size " + config.cropSize(), config.scales());
         }
         if (!meta.classes().equals(dataset.classes())) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate " + modelPath + " on " + dataset.uri()
+            throw new io.cnnpipeline.core.StageFailedException("Cannot evaluate " + modelPath + " on " + dataset.uri()
                     + ": the model's classes " + meta.classes() + " differ from the dataset's " + dataset.classes());
         }
         CropPlan plan = new CropPlan(config.cropSize(), config.centreScale(), config.scales());

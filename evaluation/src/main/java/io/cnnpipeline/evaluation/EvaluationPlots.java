@@ -30,7 +30,7 @@ public final class EvaluationPlots {
         if (r == null) {
             throw new IllegalArgumentException("no mode " + mode + " in the report; modes: " + report.modes().keySet());
         }
-        io.cnnpipeline.training.JvmSettings.install();
+        io.cnnpipeline.training.dl4j.JvmSettings.install();
         List<String> classes = report.classes();
         int n = classes.size();
         HeatMapChart chart = new HeatMapChartBuilder().width(widthPixels).height(widthPixels * 9 / 10)
@@ -63,7 +63,7 @@ public final class EvaluationPlots {
 
     /** Bars of top-1 and top-k accuracy per crop mode, side by side. */
     public static byte[] accuracyByMode(EvaluationReport report, int widthPixels) {
-        io.cnnpipeline.training.JvmSettings.install();
+        io.cnnpipeline.training.dl4j.JvmSettings.install();
         CategoryChart chart = new CategoryChartBuilder().width(widthPixels).height(widthPixels / 2)
                 .title("Accuracy by crop mode (" + report.images() + " images)").yAxisTitle("accuracy").build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);

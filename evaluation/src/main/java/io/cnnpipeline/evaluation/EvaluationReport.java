@@ -26,7 +26,7 @@ import java.util.Map;
 public record EvaluationReport(String model, String dataset, String split, long images, List<String> classes,
                                int cropSize, int centreScale, List<Integer> scales, int viewsPerImage, int topK,
                                Map<String, ModeResult> modes, double seconds, String datasetContentSha256,
-                               io.cnnpipeline.preprocessing.Provenance provenance) {
+                               io.cnnpipeline.core.Provenance provenance) {
 
     /**
      * Results of one mode.
@@ -42,7 +42,7 @@ public record EvaluationReport(String model, String dataset, String split, long 
 
     static EvaluationReport of(EvaluationCounts counts, EvaluationConfig config, String model, List<String> classes,
                                CropPlan plan, double seconds, String datasetContentSha256,
-                               io.cnnpipeline.preprocessing.Provenance provenance) {
+                               io.cnnpipeline.core.Provenance provenance) {
         Map<String, ModeResult> modes = new LinkedHashMap<>();
         for (CropPlan.Mode mode : CropPlan.Mode.values()) {
             long[][] cm = counts.confusion[mode.ordinal()];

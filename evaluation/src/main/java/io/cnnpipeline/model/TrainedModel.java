@@ -1,13 +1,13 @@
 package io.cnnpipeline.model;
 
 import io.cnnpipeline.evaluation.CropPlan;
-import io.cnnpipeline.preprocessing.HadoopFiles;
-import io.cnnpipeline.preprocessing.ImageDecodeException;
-import io.cnnpipeline.preprocessing.ImageDecoder;
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.preprocessing.Normalizer;
-import io.cnnpipeline.preprocessing.StageFailedException;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.image.ImageDecodeException;
+import io.cnnpipeline.image.ImageDecoder;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.dataset.Normalizer;
+import io.cnnpipeline.core.StageFailedException;
+import io.cnnpipeline.image.UInt8Image;
 import io.cnnpipeline.training.ModelMeta;
 import io.cnnpipeline.training.RunDirectory;
 import io.cnnpipeline.training.TrainableNetwork;

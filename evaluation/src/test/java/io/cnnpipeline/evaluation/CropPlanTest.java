@@ -3,10 +3,10 @@ package io.cnnpipeline.evaluation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.cnnpipeline.preprocessing.Crops;
-import io.cnnpipeline.preprocessing.Resize;
-import io.cnnpipeline.preprocessing.TestImages;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.image.Crops;
+import io.cnnpipeline.image.Resize;
+import io.cnnpipeline.core.TestImages;
+import io.cnnpipeline.image.UInt8Image;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

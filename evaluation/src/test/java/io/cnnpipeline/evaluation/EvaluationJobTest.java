@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cnnpipeline.preprocessing.DatasetDirectory;
-import io.cnnpipeline.preprocessing.IngestConfig;
-import io.cnnpipeline.preprocessing.IngestJob;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.preprocessing.Normalizer;
-import io.cnnpipeline.preprocessing.ShardCodec;
-import io.cnnpipeline.preprocessing.ShardRecord;
-import io.cnnpipeline.preprocessing.TestImages;
-import io.cnnpipeline.preprocessing.TestSpark;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.ingest.IngestConfig;
+import io.cnnpipeline.ingest.IngestJob;
+import io.cnnpipeline.core.InvalidConfigException;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.dataset.Normalizer;
+import io.cnnpipeline.dataset.ShardCodec;
+import io.cnnpipeline.dataset.ShardRecord;
+import io.cnnpipeline.core.TestImages;
+import io.cnnpipeline.core.TestSpark;
+import io.cnnpipeline.image.UInt8Image;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -51,7 +51,7 @@ class EvaluationJobTest {
         inputs.put("train", root.resolve("images/train").toString());
         inputs.put("test", root.resolve("images/test").toString());
         IngestJob.run(SPARK, new IngestConfig(inputs, Map.of(), "", root.resolve("dataset").toString(), 0, false, 1, ShardCodec.PNG, 90,
-                1_000_000, 1000, 1 << 20, 128L << 20, 4096, 0, false, 42, List.of("png"), 0, io.cnnpipeline.preprocessing.IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true));
+                1_000_000, 1000, 1 << 20, 128L << 20, 4096, 0, false, 42, List.of("png"), 0, io.cnnpipeline.ingest.IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true));
         dataset = DatasetDirectory.open(root.resolve("dataset").toString(), SPARK.sparkContext().hadoopConfiguration());
         // Any DL4J model saved with ModelSerializer plus model-meta.json is evaluable; a seeded untrained one suffices.
         net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).list()
@@ -69,7 +69,7 @@ class EvaluationJobTest {
 
     private static EvaluationConfig config(int crop, int centre, List<Integer> scales) {
         return new EvaluationConfig(dataset.uri(), root.resolve("run").toString(), "last",
-                root.resolve("report-" + crop + "-" + centre + "-" + scales.size()).toString(), io.cnnpipeline.preprocessing.Split.TEST, crop, centre,
+                root.resolve("report-" + crop + "-" + centre + "-" + scales.size()).toString(), io.cnnpipeline.dataset.Split.TEST, crop, centre,
                 scales, 100);
     }
 

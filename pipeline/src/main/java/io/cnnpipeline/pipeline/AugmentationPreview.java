@@ -1,9 +1,9 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.ImageEncoder;
-import io.cnnpipeline.preprocessing.UInt8Image;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.augment.Transform;
+import io.cnnpipeline.image.ImageEncoder;
+import io.cnnpipeline.image.UInt8Image;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.augment.Transform;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;

@@ -1,8 +1,8 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.DatasetDirectory;
-import io.cnnpipeline.preprocessing.HadoopFiles;
-import io.cnnpipeline.preprocessing.ShardSchema;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.dataset.ShardSchema;
 import io.cnnpipeline.training.Checkpoints;
 import io.cnnpipeline.training.RunDirectory;
 import java.util.ArrayList;

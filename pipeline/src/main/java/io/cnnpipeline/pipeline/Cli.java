@@ -1,8 +1,8 @@
 package io.cnnpipeline.pipeline;
 
 import io.cnnpipeline.evaluation.EvaluationReport;
-import io.cnnpipeline.preprocessing.IngestResult;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.ingest.IngestResult;
+import io.cnnpipeline.core.InvalidConfigException;
 import io.cnnpipeline.training.EpochMetrics;
 import io.cnnpipeline.training.TrainResult;
 import java.io.File;
@@ -55,7 +55,7 @@ public final class Cli {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 2;
             }
-            if (e instanceof io.cnnpipeline.preprocessing.StageFailedException && !cli.verbose) {
+            if (e instanceof io.cnnpipeline.core.StageFailedException && !cli.verbose) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 1;
             }
@@ -69,9 +69,9 @@ public final class Cli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"cnn-pipeline " + io.cnnpipeline.preprocessing.BuildInfo.version() + " (git "
-                    + io.cnnpipeline.preprocessing.BuildInfo.gitCommit() + ", DL4J "
-                    + io.cnnpipeline.preprocessing.BuildInfo.dl4jVersion() + ")"};
+            return new String[] {"cnn-pipeline " + io.cnnpipeline.core.BuildInfo.version() + " (git "
+                    + io.cnnpipeline.core.BuildInfo.gitCommit() + ", DL4J "
+                    + io.cnnpipeline.core.BuildInfo.dl4jVersion() + ")"};
         }
     }
 
@@ -139,7 +139,7 @@ public final class Cli {
 
         @Override
         void run(SparkSession spark, PipelineConfig config) {
-            io.cnnpipeline.preprocessing.DatasetStats s = Pipeline.stats(spark, config, dataset);
+            io.cnnpipeline.dataset.DatasetStats s = Pipeline.stats(spark, config, dataset);
             System.out.println(String.format(java.util.Locale.ROOT,
                     "stats: %d images, %d classes; mean %s std %s; PCA eigenvalues %s",
                     s.images(), s.classCounts().size(), format(s.mean()), format(s.std()), format(s.eigenvalues())));
@@ -226,7 +226,7 @@ public final class Cli {
             if (classes != null && classes < 2) {
                 throw new InvalidConfigException("--classes", "must be >= 2", classes);
             }
-            io.cnnpipeline.preprocessing.DatasetDirectory dataset = openIfPresent(config.train().dataset());
+            io.cnnpipeline.dataset.DatasetDirectory dataset = openIfPresent(config.train().dataset());
             int c = channels != null ? channels
                     : dataset != null ? dataset.manifest().channels() : config.preprocess().channels();
             int k = classes != null ? classes : dataset != null ? dataset.classes().size() : 1000;
@@ -234,18 +234,18 @@ public final class Cli {
             out.printf(java.util.Locale.ROOT, "%s on %dx%dx%d input, %d classes%s%n", config.train().network().id(), c, size, size, k,
                     dataset != null && (channels == null || classes == null) ? " (dataset " + dataset.uri() + ")"
                             : "");
-            out.print(io.cnnpipeline.training.NetworkSummary.of(config.train(), size, size, c, k).render());
+            out.print(io.cnnpipeline.training.zoo.NetworkSummary.of(config.train(), size, size, c, k).render());
             return 0;
         }
 
         /** The dataset at {@code uri}, or null when it has not been written (no manifest there). */
-        private static io.cnnpipeline.preprocessing.DatasetDirectory openIfPresent(String uri) {
+        private static io.cnnpipeline.dataset.DatasetDirectory openIfPresent(String uri) {
             org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
-            org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(uri, hadoop);
+            org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.core.HadoopFiles.fs(uri, hadoop);
             org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(uri,
-                    io.cnnpipeline.preprocessing.ShardSchema.MANIFEST);
-            return io.cnnpipeline.preprocessing.HadoopFiles.exists(fs, manifest)
-                    ? io.cnnpipeline.preprocessing.DatasetDirectory.open(uri, hadoop) : null;
+                    io.cnnpipeline.dataset.ShardSchema.MANIFEST);
+            return io.cnnpipeline.core.HadoopFiles.exists(fs, manifest)
+                    ? io.cnnpipeline.dataset.DatasetDirectory.open(uri, hadoop) : null;
         }
     }
 
@@ -348,13 +348,13 @@ public final class Cli {
                     spark.stop();
                 }
             }
-            org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(output,
+            org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.core.HadoopFiles.fs(output,
                     new org.apache.hadoop.conf.Configuration());
             fs.setWriteChecksum(false);
             for (java.util.Map.Entry<String, byte[]> g : grids.entrySet()) {
                 org.apache.hadoop.fs.Path target = fs.makeQualified(new org.apache.hadoop.fs.Path(output,
                         g.getKey() + ".png"));
-                io.cnnpipeline.preprocessing.HadoopFiles.writeAtomically(fs, target, g.getValue());
+                io.cnnpipeline.core.HadoopFiles.writeAtomically(fs, target, g.getValue());
                 out.println("augment-preview: " + target);
             }
             return 0;
@@ -394,7 +394,7 @@ public final class Cli {
             double warmup = bench.warmup;
             PreviewSources.Loaded loaded = PreviewSources.files(photos, 3, 256, minShortSide, Integer.MAX_VALUE,
                     java.util.Set.of("jpg", "jpeg", "png"));
-            List<io.cnnpipeline.preprocessing.UInt8Image> stored = loaded.sources().stream()
+            List<io.cnnpipeline.image.UInt8Image> stored = loaded.sources().stream()
                     .map(AugmentationPreview.Source::image).toList();
             double meanPixels = stored.stream().mapToDouble(i -> (double) i.width() * i.height()).average().orElse(0);
             out.printf(java.util.Locale.ROOT, "bench augment: %d photos from %s, stored at short side 256 (mean %.0f x 256 px); 1 thread, "
@@ -441,7 +441,7 @@ public final class Cli {
             out.printf(java.util.Locale.ROOT, "bench decode: 1 thread; decode -> resize short side 256 (area) -> JPEG q90; %.1f s per "
                     + "collection after %.1f s warm-up%n", seconds, warmup);
             List<DecodeBench.Codec> codecs = new ArrayList<>(List.of(DecodeBench.Codec.IMAGEIO));
-            if (new java.io.File(io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR).isFile()) {
+            if (new java.io.File(io.cnnpipeline.image.TurboJpeg.DEBIAN_JAR).isFile()) {
                 codecs.add(DecodeBench.Codec.TURBOJPEG);
                 codecs.add(DecodeBench.Codec.TURBOJPEG_DCT);
             } else {
@@ -458,7 +458,7 @@ public final class Cli {
                 }
                 for (DecodeBench.Codec codec : codecs) {
                     DecodeBench.Result r = DecodeBench.run(dir.toString(), files, codec,
-                            io.cnnpipeline.preprocessing.TurboJpeg.DEBIAN_JAR, warmup, seconds);
+                            io.cnnpipeline.image.TurboJpeg.DEBIAN_JAR, warmup, seconds);
                     results.add(r);
                     out.printf(java.util.Locale.ROOT, "%-40s %-13s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir, r.decoder(), r.files(),
                             r.meanMegapixels(), r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(),
@@ -468,7 +468,7 @@ public final class Cli {
             if (bench.output != null) {
                 java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
                 doc.put("benchmark", "decode-resize-encode");
-                doc.put("gitCommit", io.cnnpipeline.preprocessing.BuildInfo.gitCommit());
+                doc.put("gitCommit", io.cnnpipeline.core.BuildInfo.gitCommit());
                 doc.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
                 doc.put("threads", 1);
                 doc.put("results", results);
@@ -536,7 +536,7 @@ public final class Cli {
 
         @Override
         public Integer call() throws Exception {
-            io.cnnpipeline.training.Network net = option("--network", io.cnnpipeline.training.Network.class, network);
+            io.cnnpipeline.training.zoo.Network net = option("--network", io.cnnpipeline.training.zoo.Network.class, network);
             InvalidConfigException.require(batch >= 1 && minibatches >= 1 && warmup >= 0 && workers >= 1
                     && averaging >= 1, "--batch", "sizes and counts must be positive", batch);
             InvalidConfigException.require(inputSize >= 28, "--input-size", "must be >= 28", inputSize);
@@ -690,7 +690,7 @@ public final class Cli {
         if (parent != null) {
             java.nio.file.Files.createDirectories(parent);
         }
-        java.nio.file.Files.write(output, io.cnnpipeline.preprocessing.Json.toBytes(doc));
+        java.nio.file.Files.write(output, io.cnnpipeline.core.Json.toBytes(doc));
         out.println(command + ": " + output);
     }
 

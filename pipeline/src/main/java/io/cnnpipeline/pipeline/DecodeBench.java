@@ -1,11 +1,11 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.ImageDecodeException;
-import io.cnnpipeline.preprocessing.ImageDecoder;
-import io.cnnpipeline.preprocessing.ImageEncoder;
-import io.cnnpipeline.preprocessing.Resize;
-import io.cnnpipeline.preprocessing.ShardCodec;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.image.ImageDecodeException;
+import io.cnnpipeline.image.ImageDecoder;
+import io.cnnpipeline.image.ImageEncoder;
+import io.cnnpipeline.image.Resize;
+import io.cnnpipeline.dataset.ShardCodec;
+import io.cnnpipeline.image.UInt8Image;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.Json;
+import io.cnnpipeline.core.Json;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,7 +41,7 @@ public final class Demo {
             run("apt-get", "install", "-y", "-qq", PACKAGE);
         }
         if (!hasIdx(path)) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot find Fashion-MNIST in " + dir + ": install it with\n"
+            throw new io.cnnpipeline.core.StageFailedException("Cannot find Fashion-MNIST in " + dir + ": install it with\n"
                     + "    sudo apt-get update && sudo apt-get install -y " + PACKAGE + "\n"
                     + "or point demo.fashion-mnist-dir at a folder with the four *-ubyte.gz IDX files");
         }

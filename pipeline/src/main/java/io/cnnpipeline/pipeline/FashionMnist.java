@@ -1,8 +1,8 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.ImageEncoder;
-import io.cnnpipeline.preprocessing.ShardCodec;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.image.ImageEncoder;
+import io.cnnpipeline.dataset.ShardCodec;
+import io.cnnpipeline.image.UInt8Image;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,11 +2,11 @@ package io.cnnpipeline.pipeline;
 
 import io.cnnpipeline.evaluation.EvaluationJob;
 import io.cnnpipeline.evaluation.EvaluationReport;
-import io.cnnpipeline.preprocessing.DatasetStats;
-import io.cnnpipeline.preprocessing.DatasetStatsJob;
-import io.cnnpipeline.preprocessing.IngestJob;
-import io.cnnpipeline.preprocessing.IngestResult;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.dataset.DatasetStats;
+import io.cnnpipeline.dataset.DatasetStatsJob;
+import io.cnnpipeline.ingest.IngestJob;
+import io.cnnpipeline.ingest.IngestResult;
+import io.cnnpipeline.core.InvalidConfigException;
 import io.cnnpipeline.training.RunDirectory;
 import io.cnnpipeline.training.TrainResult;
 import io.cnnpipeline.training.TrainingJob;
@@ -32,7 +32,7 @@ public final class Pipeline {
      * {@code spark.master} (default {@code local[2]}). {@code spark.conf} entries are applied either way.
      */
     public static SparkSession sparkSession(PipelineConfig config) {
-        io.cnnpipeline.training.JvmSettings.install();
+        io.cnnpipeline.training.dl4j.JvmSettings.install();
         SparkConf conf = new SparkConf();
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.sparkMaster());
@@ -53,7 +53,7 @@ public final class Pipeline {
     }
 
     /** Stage 1 from Java settings ({@code IngestConfig.builder()...build()}). */
-    public static IngestResult preprocess(SparkSession spark, io.cnnpipeline.preprocessing.IngestConfig config) {
+    public static IngestResult preprocess(SparkSession spark, io.cnnpipeline.ingest.IngestConfig config) {
         return IngestJob.run(spark, config);
     }
 
@@ -83,7 +83,7 @@ public final class Pipeline {
      * a resume ({@code train.resume = true}) continues the runs directory's {@code latest} run, and
      * {@code train.resume = auto} continues it when there is one.
      *
-     * @throws io.cnnpipeline.preprocessing.StageFailedException if the run exists (new run), or there is nothing
+     * @throws io.cnnpipeline.core.StageFailedException if the run exists (new run), or there is nothing
      *                                                           to resume
      */
     public static TrainResult train(SparkSession spark, PipelineConfig config) {
@@ -93,7 +93,7 @@ public final class Pipeline {
             if (latest.isPresent()) {
                 config = config.withRunId(latest.get());
             } else if (resume == io.cnnpipeline.training.TrainingConfig.ResumeMode.TRUE) {
-                throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume: no train.run-id (--run-id) "
+                throw new io.cnnpipeline.core.StageFailedException("Cannot resume: no train.run-id (--run-id) "
                         + "was given and " + config.train().runsDir() + " has no " + RunDirectory.LATEST + " run");
             }
         }
@@ -104,13 +104,13 @@ public final class Pipeline {
      * Stage 3: model + test shards → evaluation report. Without a {@code train.run-id} or {@code evaluate.run-dir},
      * evaluates the runs directory's {@code latest} run.
      *
-     * @throws io.cnnpipeline.preprocessing.StageFailedException if there is no such run or model
+     * @throws io.cnnpipeline.core.StageFailedException if there is no such run or model
      */
     public static EvaluationReport evaluate(SparkSession spark, PipelineConfig config) {
         if (config.runIdDefaulted() && !config.evaluateRunDirSet()) {
             String runsDir = config.train().runsDir();
             config = config.withRunId(latestRun(spark, config).orElseThrow(() ->
-                    new io.cnnpipeline.preprocessing.StageFailedException("Cannot evaluate: no train.run-id (--run-id) "
+                    new io.cnnpipeline.core.StageFailedException("Cannot evaluate: no train.run-id (--run-id) "
                             + "or evaluate.run-dir was given and " + runsDir + " has no " + RunDirectory.LATEST
                             + " run (train one first)")));
         }
@@ -142,7 +142,7 @@ public final class Pipeline {
         InvalidConfigException.require(rows >= 1, "--rows", "must be >= 1", rows);
         InvalidConfigException.require(variants >= 1, "--variants", "must be >= 1", variants);
         InvalidConfigException.require(cell >= 0, "--cell", "must be >= 0", cell);
-        io.cnnpipeline.preprocessing.augment.AugmentationPipeline pipeline = config.train().augmentation();
+        io.cnnpipeline.augment.AugmentationPipeline pipeline = config.train().augmentation();
         PreviewSources.Loaded loaded = !images.isEmpty()
                 ? PreviewSources.files(images, config.preprocess().channels(), config.preprocess().shortSide(), 0,
                         rows, new java.util.HashSet<>(config.preprocess().extensions()))
@@ -159,7 +159,7 @@ public final class Pipeline {
 
     private static java.util.Optional<String> latestRun(SparkSession spark, PipelineConfig config) {
         String runsDir = config.train().runsDir();
-        org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.preprocessing.HadoopFiles.fs(runsDir,
+        org.apache.hadoop.fs.FileSystem fs = io.cnnpipeline.core.HadoopFiles.fs(runsDir,
                 spark.sparkContext().hadoopConfiguration());
         return RunDirectory.latest(fs, fs.makeQualified(new org.apache.hadoop.fs.Path(runsDir)));
     }

@@ -1,15 +1,15 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.DatasetDirectory;
-import io.cnnpipeline.preprocessing.DatasetStats;
-import io.cnnpipeline.preprocessing.ImageDecodeException;
-import io.cnnpipeline.preprocessing.ImageDecoder;
-import io.cnnpipeline.preprocessing.PixelMoments;
-import io.cnnpipeline.preprocessing.RandomStreams;
-import io.cnnpipeline.preprocessing.Resize;
-import io.cnnpipeline.preprocessing.ShardRecord;
-import io.cnnpipeline.preprocessing.ShardSchema;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.dataset.DatasetStats;
+import io.cnnpipeline.image.ImageDecodeException;
+import io.cnnpipeline.image.ImageDecoder;
+import io.cnnpipeline.dataset.PixelMoments;
+import io.cnnpipeline.core.RandomStreams;
+import io.cnnpipeline.image.Resize;
+import io.cnnpipeline.dataset.ShardRecord;
+import io.cnnpipeline.dataset.ShardSchema;
+import io.cnnpipeline.image.UInt8Image;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.cnnpipeline.pipeline;
 
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.training.Networks;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.training.zoo.Networks;
 import io.cnnpipeline.training.TrainingConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -122,7 +122,7 @@ final class TrainBench {
         int size = args.length > 8 ? Integer.parseInt(args[8]) : 28;
         String cache = args.length > 9 ? args[9] : "device";
         String widthMultiplier = args.length > 10 ? args[10] : "1.0";
-        io.cnnpipeline.training.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
+        io.cnnpipeline.training.dl4j.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
         int channels = size == 28 ? 1 : 3;
         boolean shared = mode.equals("shared");
         PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
@@ -364,7 +364,7 @@ final class TrainBench {
     static Map<String, Object> report(List<Result> results, Map<String, Double> ratios) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("benchmark", "train-throughput");
-        doc.put("gitCommit", io.cnnpipeline.preprocessing.BuildInfo.gitCommit());
+        doc.put("gitCommit", io.cnnpipeline.core.BuildInfo.gitCommit());
         doc.put("cores", Runtime.getRuntime().availableProcessors());
         doc.put("results", results);
         doc.put("ratios", ratios);

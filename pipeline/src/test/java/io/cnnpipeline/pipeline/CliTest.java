@@ -177,14 +177,14 @@ class CliTest {
 
         Path dataset = tmp.resolve("dataset");
         Files.createDirectories(dataset);
-        Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.MANIFEST),
-                io.cnnpipeline.preprocessing.Json.toBytes(new io.cnnpipeline.preprocessing.DatasetManifest(
-                        io.cnnpipeline.preprocessing.ShardSchema.VERSION, "2026-12-02T00:00:00Z", java.util.Map.of(),
+        Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.MANIFEST),
+                io.cnnpipeline.core.Json.toBytes(new io.cnnpipeline.dataset.DatasetManifest(
+                        io.cnnpipeline.dataset.ShardSchema.VERSION, "2026-12-02T00:00:00Z", java.util.Map.of(),
                         0, 0, 0, java.util.Map.of(), 3, 0, "png", 0, null, null, java.util.Map.of())));
-        Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.CLASSES),
-                io.cnnpipeline.preprocessing.Json.toBytes(List.of("cat", "dog", "fox")));
-        Files.write(dataset.resolve(io.cnnpipeline.preprocessing.ShardSchema.STATS),
-                io.cnnpipeline.preprocessing.Json.toBytes(new io.cnnpipeline.preprocessing.DatasetStats(3, 0, 0,
+        Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.CLASSES),
+                io.cnnpipeline.core.Json.toBytes(List.of("cat", "dog", "fox")));
+        Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.STATS),
+                io.cnnpipeline.core.Json.toBytes(new io.cnnpipeline.dataset.DatasetStats(3, 0, 0,
                         new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.25, 0.25}, null, null, null,
                         java.util.Map.of(), java.util.Map.of())));
         String[] written = run("network", "--set", "train.network=lenet", "--set", "train.input-size=28",

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cnnpipeline.core.config.ConfigKey;
 import io.cnnpipeline.evaluation.EvaluationConfig;
-import io.cnnpipeline.preprocessing.IngestConfig;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
-import io.cnnpipeline.training.Network;
+import io.cnnpipeline.ingest.IngestConfig;
+import io.cnnpipeline.core.InvalidConfigException;
+import io.cnnpipeline.training.zoo.Network;
 import io.cnnpipeline.training.TrainingConfig;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ class ConfigReferenceTest {
         assertEquals("train.width-multiplier", width.key());
         TrainingConfig wide = TrainingConfig.builder().set(TrainingConfig.DATASET, "d")
                 .set(TrainingConfig.NETWORK, Network.RESNET20).set(TrainingConfig.WIDTH_MULTIPLIER, 2.0)
-                .set(io.cnnpipeline.preprocessing.augment.AugmentationConfig.INPUT_SIZE, 32).build();
+                .set(io.cnnpipeline.augment.AugmentationConfig.INPUT_SIZE, 32).build();
         assertEquals(32, wide.inputSize(), "the default augmentation follows the input size set");
         assertEquals(32, wide.width(16));
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cnnpipeline.evaluation.EvaluationReport;
-import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.core.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +69,7 @@ class DemoEndToEndTest {
         io.cnnpipeline.model.TrainedModel model = io.cnnpipeline.model.TrainedModel.load(r.train().runDir());
         assertEquals(FashionMnist.CLASSES, model.classes());
         assertEquals(28, model.inputSize());
-        java.util.List<io.cnnpipeline.preprocessing.UInt8Image> images = new java.util.ArrayList<>();
+        java.util.List<io.cnnpipeline.image.UInt8Image> images = new java.util.ArrayList<>();
         java.util.List<Integer> labels = new java.util.ArrayList<>();
         try (java.util.stream.Stream<Path> files = Files.walk(tmp.resolve("images/test"))) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {

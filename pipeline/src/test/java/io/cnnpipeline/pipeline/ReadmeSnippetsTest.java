@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadmeSnippetsTest {
     private static final String IMPORTS = String.join("\n",
-            "import io.cnnpipeline.pipeline.*;", "import io.cnnpipeline.preprocessing.*;",
+            "import io.cnnpipeline.pipeline.*;", "import io.cnnpipeline.core.*;", "import io.cnnpipeline.image.*;",
+            "import io.cnnpipeline.dataset.*;", "import io.cnnpipeline.ingest.*;", "import io.cnnpipeline.training.zoo.*;",
             "import io.cnnpipeline.training.*;", "import io.cnnpipeline.evaluation.*;", "import io.cnnpipeline.model.*;",
-            "import io.cnnpipeline.preprocessing.augment.*;", "import io.cnnpipeline.core.config.*;",
+            "import io.cnnpipeline.augment.*;", "import io.cnnpipeline.core.config.*;",
             "import java.util.*;", "import java.nio.file.*;", "import org.apache.spark.sql.SparkSession;");
 
     @Test

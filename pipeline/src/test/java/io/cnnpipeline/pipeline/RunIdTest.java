@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.core.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

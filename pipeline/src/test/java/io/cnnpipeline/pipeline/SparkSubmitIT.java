@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.preprocessing.TestImages;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.core.TestImages;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

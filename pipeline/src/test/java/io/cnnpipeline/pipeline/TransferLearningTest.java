@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cnnpipeline.evaluation.EvaluationReport;
-import io.cnnpipeline.preprocessing.ImageEncoder;
-import io.cnnpipeline.preprocessing.ShardCodec;
-import io.cnnpipeline.preprocessing.TestSpark;
-import io.cnnpipeline.preprocessing.UInt8Image;
+import io.cnnpipeline.image.ImageEncoder;
+import io.cnnpipeline.dataset.ShardCodec;
+import io.cnnpipeline.core.TestSpark;
+import io.cnnpipeline.image.UInt8Image;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

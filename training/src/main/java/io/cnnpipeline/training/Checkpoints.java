@@ -1,7 +1,7 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.HadoopFiles;
-import io.cnnpipeline.preprocessing.Json;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;

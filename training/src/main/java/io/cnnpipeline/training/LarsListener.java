@@ -1,5 +1,6 @@
 package io.cnnpipeline.training;
 
+import io.cnnpipeline.training.zoo.Networks;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;

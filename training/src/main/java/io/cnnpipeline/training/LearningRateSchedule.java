@@ -1,6 +1,6 @@
 package io.cnnpipeline.training;
 
-import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
+import static io.cnnpipeline.core.InvalidConfigException.require;
 
 import java.io.Serializable;
 import java.util.Arrays;

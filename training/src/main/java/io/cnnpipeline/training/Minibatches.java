@@ -1,12 +1,12 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.Crops;
-import io.cnnpipeline.preprocessing.Normalizer;
-import io.cnnpipeline.preprocessing.RandomStreams;
-import io.cnnpipeline.preprocessing.ShardRecord;
-import io.cnnpipeline.preprocessing.ShardSchema;
-import io.cnnpipeline.preprocessing.UInt8Image;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.image.Crops;
+import io.cnnpipeline.dataset.Normalizer;
+import io.cnnpipeline.core.RandomStreams;
+import io.cnnpipeline.dataset.ShardRecord;
+import io.cnnpipeline.dataset.ShardSchema;
+import io.cnnpipeline.image.UInt8Image;
+import io.cnnpipeline.augment.AugmentationPipeline;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.NoSuchElementException;

@@ -1,6 +1,6 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.HadoopFiles;
+import io.cnnpipeline.core.HadoopFiles;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;

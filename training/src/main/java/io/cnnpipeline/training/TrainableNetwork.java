@@ -1,5 +1,6 @@
 package io.cnnpipeline.training;
 
+import io.cnnpipeline.training.dl4j.JvmSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * A network the training job drives: a DL4J {@code MultiLayerNetwork} (sequential networks) or a
- * {@code ComputationGraph} (residual and Inception-style networks, {@link GraphNetworks}), with one input and one
+ * {@code ComputationGraph} (residual and Inception-style networks, {@code GraphNetworks}), with one input and one
  * softmax output. dl4j-spark trains the first through {@code SparkDl4jMultiLayer} and the second through
  * {@code SparkComputationGraph}, with the same parameter-averaging master.
  */
@@ -74,7 +75,7 @@ public final class TrainableNetwork {
             for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                 if (e.getName().equals("configuration.json")) {
                     String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                    return io.cnnpipeline.preprocessing.Json.MAPPER.readTree(json).has("vertices");
+                    return io.cnnpipeline.core.Json.MAPPER.readTree(json).has("vertices");
                 }
             }
         }

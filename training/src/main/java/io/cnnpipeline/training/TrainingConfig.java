@@ -1,15 +1,17 @@
 package io.cnnpipeline.training;
 
-import static io.cnnpipeline.preprocessing.InvalidConfigException.require;
+import static io.cnnpipeline.core.InvalidConfigException.require;
 
+import io.cnnpipeline.training.zoo.Network;
+import io.cnnpipeline.training.zoo.OrthogonalInit;
 import io.cnnpipeline.core.config.ConfigBuilder;
 import io.cnnpipeline.core.config.ConfigEnum;
 import io.cnnpipeline.core.config.ConfigGroup;
 import io.cnnpipeline.core.config.ConfigKey;
 import io.cnnpipeline.core.config.ConfigKind;
 import io.cnnpipeline.core.config.CoreKeys;
-import io.cnnpipeline.preprocessing.augment.AugmentationConfig;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.augment.AugmentationConfig;
+import io.cnnpipeline.augment.AugmentationPipeline;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.List;
@@ -542,7 +544,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
      * Checks a width multiplier for a network: &gt; 0, and 1 unless {@link Network#widthScalable()}.
      *
      * @param key the configuration key or command-line option to name in the error
-     * @throws io.cnnpipeline.preprocessing.InvalidConfigException naming {@code key} when the value is not allowed
+     * @throws io.cnnpipeline.core.InvalidConfigException naming {@code key} when the value is not allowed
      */
     public static void requireWidthMultiplier(Network network, double widthMultiplier, String key) {
         require(widthMultiplier > 0 && Double.isFinite(widthMultiplier), key, "must be > 0", widthMultiplier);

@@ -1,14 +1,17 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.BuildInfo;
-import io.cnnpipeline.preprocessing.DatasetDirectory;
-import io.cnnpipeline.preprocessing.HadoopFiles;
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
-import io.cnnpipeline.preprocessing.Normalizer;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.RandomStreams;
-import io.cnnpipeline.preprocessing.ShardSchema;
+import io.cnnpipeline.training.dl4j.JvmSettings;
+import io.cnnpipeline.training.dl4j.LayerHelpers;
+import io.cnnpipeline.training.zoo.Networks;
+import io.cnnpipeline.core.BuildInfo;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.core.InvalidConfigException;
+import io.cnnpipeline.dataset.Normalizer;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.core.RandomStreams;
+import io.cnnpipeline.dataset.ShardSchema;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,8 +65,6 @@ import org.slf4j.LoggerFactory;
 public final class TrainingJob {
     static final String RESOLVED_CONFIG_FILE = RunDirectory.RESOLVED_CONFIG;
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
-    static final String TIME_SOURCE_PROPERTY = org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY;
-    static final String SYSTEM_CLOCK = org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName();
     static final String BEST_MODEL_FILE = RunDirectory.BEST_MODEL;
 
     private TrainingJob() {
@@ -99,7 +100,7 @@ public final class TrainingJob {
                     + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
         } else {
             if (HadoopFiles.exists(fs, runDir)) {
-                throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot create run directory " + runDir
+                throw new io.cnnpipeline.core.StageFailedException("Cannot create run directory " + runDir
                         + ": it already exists (choose another train.run-id, or resume it with train --resume)");
             }
             try {
@@ -331,7 +332,7 @@ public final class TrainingJob {
             return true;
         }
         if (!HadoopFiles.exists(fs, new Path(runDir, RESOLVED_CONFIG_FILE))) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot start run " + runDir + ": the directory exists and is not a run "
+            throw new io.cnnpipeline.core.StageFailedException("Cannot start run " + runDir + ": the directory exists and is not a run "
                     + "directory (no config.resolved.conf); choose another train.run-id");
         }
         LOG.warn("train: run {} has no checkpoint (its last attempt stopped before one): starting it again", runDir);
@@ -352,11 +353,11 @@ public final class TrainingJob {
     private static Checkpoints.State resumable(FileSystem fs, Path runDir, Checkpoints checkpoints,
                                                DatasetDirectory dataset) {
         if (!HadoopFiles.exists(fs, runDir)) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume run " + runDir + ": it does not exist");
+            throw new io.cnnpipeline.core.StageFailedException("Cannot resume run " + runDir + ": it does not exist");
         }
         Checkpoints.State state = checkpoints.latest();
         if (state == null) {
-            throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume run " + runDir + ": it has no checkpoint in "
+            throw new io.cnnpipeline.core.StageFailedException("Cannot resume run " + runDir + ": it has no checkpoint in "
                     + Checkpoints.DIR + "/ (train.checkpoint-every-epochs was 0, or no epoch finished)");
         }
         Path provenance = new Path(runDir, RunDirectory.PROVENANCE);
@@ -367,7 +368,7 @@ public final class TrainingJob {
             Object sha = byContent ? recorded.get("datasetContentSha256") : recorded.get("datasetManifestSha256");
             String now = byContent ? dataset.contentFingerprint() : dataset.manifestSha256();
             if (sha != null && !sha.equals(now)) {
-                throw new io.cnnpipeline.preprocessing.StageFailedException("Cannot resume run " + runDir + ": it was trained on another dataset "
+                throw new io.cnnpipeline.core.StageFailedException("Cannot resume run " + runDir + ": it was trained on another dataset "
                         + "(" + (byContent ? "content" : "manifest") + " sha256 " + sha + ", now " + now + " at "
                         + dataset.uri() + ")");
             }
@@ -536,7 +537,7 @@ public final class TrainingJob {
     }
 
     private static Map<String, Object> provenance(SparkSession spark, TrainingConfig config, DatasetDirectory dataset) {
-        Map<String, Object> p = new LinkedHashMap<>(io.cnnpipeline.preprocessing.Provenance.of(spark).asMap());
+        Map<String, Object> p = new LinkedHashMap<>(io.cnnpipeline.core.Provenance.of(spark).asMap());
         p.put("startedAt", p.get("createdAt"));
         p.put("seed", config.seed());
         p.put("dataset", dataset.uri());

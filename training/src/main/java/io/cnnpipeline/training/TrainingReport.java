@@ -1,6 +1,7 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.HadoopFiles;
+import io.cnnpipeline.training.dl4j.JvmSettings;
+import io.cnnpipeline.core.HadoopFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,9 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.HadoopFiles;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.training.dl4j.JvmSettings;
+import io.cnnpipeline.training.zoo.Networks;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.InvalidConfigException;
 import java.io.ByteArrayInputStream;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cnnpipeline.preprocessing.TestImages;
-import io.cnnpipeline.preprocessing.TestSpark;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.augment.Flip;
-import io.cnnpipeline.preprocessing.augment.PadCrop;
+import io.cnnpipeline.training.zoo.Networks;
+import io.cnnpipeline.core.TestImages;
+import io.cnnpipeline.core.TestSpark;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.augment.Flip;
+import io.cnnpipeline.augment.PadCrop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cnnpipeline.preprocessing.InvalidConfigException;
-import io.cnnpipeline.preprocessing.TestSpark;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.core.InvalidConfigException;
+import io.cnnpipeline.core.TestSpark;
+import io.cnnpipeline.augment.AugmentationPipeline;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

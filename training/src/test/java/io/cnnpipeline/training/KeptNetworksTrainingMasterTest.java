@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cnnpipeline.preprocessing.TestSpark;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
+import io.cnnpipeline.training.zoo.Networks;
+import io.cnnpipeline.core.TestSpark;
+import io.cnnpipeline.augment.AugmentationPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,9 +3,10 @@ package io.cnnpipeline.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cnnpipeline.preprocessing.TestSpark;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.augment.PadCrop;
+import io.cnnpipeline.training.zoo.Networks;
+import io.cnnpipeline.core.TestSpark;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.augment.PadCrop;
 import java.nio.file.Path;
 import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;

@@ -3,7 +3,7 @@ package io.cnnpipeline.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.core.InvalidConfigException;
 import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

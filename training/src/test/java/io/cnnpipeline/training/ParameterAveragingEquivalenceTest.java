@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.DatasetDirectory;
-import io.cnnpipeline.preprocessing.Normalizer;
-import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.training.zoo.Networks;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.dataset.Normalizer;
+import io.cnnpipeline.core.TestSpark;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;

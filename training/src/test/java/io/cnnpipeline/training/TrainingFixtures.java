@@ -1,11 +1,11 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.IngestConfig;
-import io.cnnpipeline.preprocessing.IngestJob;
-import io.cnnpipeline.preprocessing.ShardCodec;
-import io.cnnpipeline.preprocessing.TestImages;
-import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.ingest.IngestConfig;
+import io.cnnpipeline.ingest.IngestJob;
+import io.cnnpipeline.dataset.ShardCodec;
+import io.cnnpipeline.core.TestImages;
+import io.cnnpipeline.core.TestSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,14 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /** A small real dataset directory (synthetic class patterns, 16×16 grey, ingested by the real job) for tests. */
-final class TrainingFixtures {
+public final class TrainingFixtures {
     private static Path dataset;
 
     private TrainingFixtures() {
     }
 
     /** 3 classes × 40 images, validation fraction 0.25; ingested once per test JVM. */
-    static synchronized String dataset() {
+    public static synchronized String dataset() {
         if (dataset == null) {
             try {
                 Path root = Files.createTempDirectory("training-fixture");
@@ -39,7 +39,7 @@ final class TrainingFixtures {
      * Ingests the class folders under {@code images} into {@code output} (replacing it) as the fixture does, with
      * validation fraction 0.25 drawn with {@code splitSeed}.
      */
-    static void ingest(Path images, Path output, long splitSeed) {
+    public static void ingest(Path images, Path output, long splitSeed) {
         IngestJob.run(TestSpark.get(), IngestConfig.builder().set(IngestConfig.INPUTS, Map.of("train", images.toString()))
                 .set(IngestConfig.OUTPUT, output.toString()).set(IngestConfig.CHANNELS, 1)
                 .set(IngestConfig.MAX_PIXELS, 1_000_000L).set(IngestConfig.MAX_RECORDS_PER_FILE, 1000)
@@ -49,7 +49,7 @@ final class TrainingFixtures {
                 .set(IngestConfig.CONTACT_SHEET_SIZE, 0).set(IngestConfig.SHARD_BYTES, 0L).build());
     }
 
-    static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
+    public static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
                                  int batch, int averaging, String approach, AugmentationPipeline augmentation) {
         return config(runsDir, runId, updater, lr, epochs, workers, batch, averaging, approach, augmentation, false);
     }
@@ -58,7 +58,7 @@ final class TrainingFixtures {
      * {@code base} with the named record components replaced (one copy mechanism instead of a constructor call per
      * variant: TrainingConfig is a record with many components).
      */
-    static TrainingConfig with(TrainingConfig base, Map<String, Object> changes) {
+    public static TrainingConfig with(TrainingConfig base, Map<String, Object> changes) {
         java.lang.reflect.RecordComponent[] components = TrainingConfig.class.getRecordComponents();
         Object[] args = new Object[components.length];
         Class<?>[] types = new Class<?>[components.length];
@@ -89,27 +89,27 @@ final class TrainingFixtures {
     }
 
     /** {@code base} with another learning-rate schedule and reference batch size. */
-    static TrainingConfig withSchedule(TrainingConfig base, LearningRateSchedule schedule, int referenceBatch) {
+    public static TrainingConfig withSchedule(TrainingConfig base, LearningRateSchedule schedule, int referenceBatch) {
         return with(base, Map.of("lrSchedule", schedule, "referenceBatchSize", referenceBatch));
     }
 
     /** {@code base} resumed (or not), with another epoch count and learning rate. */
-    static TrainingConfig resumed(TrainingConfig base, boolean resume, int epochs, double learningRate) {
+    public static TrainingConfig resumed(TrainingConfig base, boolean resume, int epochs, double learningRate) {
         return with(base, Map.of("resume", String.valueOf(resume), "epochs", epochs, "learningRate", learningRate));
     }
 
     /** {@code base} with a batch-size schedule and early stopping. */
-    static TrainingConfig withBatchSchedule(TrainingConfig base, java.util.SortedMap<Integer, Integer> schedule,
+    public static TrainingConfig withBatchSchedule(TrainingConfig base, java.util.SortedMap<Integer, Integer> schedule,
                                             int earlyStoppingPatience) {
         return with(base, Map.of("batchSizeSchedule", schedule, "earlyStoppingPatience", earlyStoppingPatience));
     }
 
     /** {@code base} with LARS on and a weight decay. */
-    static TrainingConfig withLars(TrainingConfig base, double trustCoefficient, double weightDecay) {
+    public static TrainingConfig withLars(TrainingConfig base, double trustCoefficient, double weightDecay) {
         return with(base, Map.of("lars", true, "larsTrustCoefficient", trustCoefficient, "weightDecay", weightDecay));
     }
 
-    static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
+    public static TrainingConfig config(String runsDir, String runId, String updater, double lr, int epochs, int workers,
                                  int batch, int averaging, String approach, AugmentationPipeline augmentation,
                                  boolean trainingStats) {
         return TrainingConfig.builder().set(TrainingConfig.DATASET, dataset()).set(TrainingConfig.RUNS_DIR, runsDir)
@@ -120,7 +120,7 @@ final class TrainingFixtures {
                         value(TrainingConfig.RddTrainingApproach.class, approach))
                 .set(TrainingConfig.UPDATER, (TrainingConfig.Updater) value(TrainingConfig.Updater.class, updater))
                 .set(TrainingConfig.LEARNING_RATE, lr).set(TrainingConfig.WEIGHT_DECAY, 0.0)
-                .set(io.cnnpipeline.preprocessing.augment.AugmentationConfig.AUGMENTATION, augmentation)
+                .set(io.cnnpipeline.augment.AugmentationConfig.AUGMENTATION, augmentation)
                 .set(TrainingConfig.TRAIN_ACCURACY_SAMPLE, 40).set(TrainingConfig.COLLECT_TRAINING_STATS, trainingStats)
                 .build();
     }

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cnnpipeline.preprocessing.augment.AugmentationPipeline;
-import io.cnnpipeline.preprocessing.augment.Flip;
-import io.cnnpipeline.preprocessing.augment.PadCrop;
-import io.cnnpipeline.preprocessing.Json;
-import io.cnnpipeline.preprocessing.TestSpark;
+import io.cnnpipeline.augment.AugmentationPipeline;
+import io.cnnpipeline.augment.Flip;
+import io.cnnpipeline.augment.PadCrop;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.core.TestSpark;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.cnnpipeline.core.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.core.InvalidConfigException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;

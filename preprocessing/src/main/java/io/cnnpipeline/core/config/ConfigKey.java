@@ -2,7 +2,7 @@ package io.cnnpipeline.core.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import io.cnnpipeline.preprocessing.InvalidConfigException;
+import io.cnnpipeline.core.InvalidConfigException;
 import java.util.Objects;
 import java.util.function.Predicate;
 

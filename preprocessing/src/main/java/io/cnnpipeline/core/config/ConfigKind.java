@@ -15,7 +15,7 @@ import java.util.function.Function;
 /**
  * The type of a {@link ConfigKey}'s value: how it is read from HOCON and written back. Reading errors are
  * {@link com.typesafe.config.ConfigException}s or {@link IllegalArgumentException}s; {@link ConfigKey#read} turns both
- * into an {@link io.cnnpipeline.preprocessing.InvalidConfigException} naming the key.
+ * into an {@link io.cnnpipeline.core.InvalidConfigException} naming the key.
  *
  * @param <T> the Java type of the value
  */

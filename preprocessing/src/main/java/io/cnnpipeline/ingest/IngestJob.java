@@ -1,0 +1,663 @@
+package io.cnnpipeline.ingest;
+
+import static org.apache.spark.sql.functions.bit_xor;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import io.cnnpipeline.image.ContactSheet;
+import io.cnnpipeline.image.Crops;
+import io.cnnpipeline.dataset.DatasetDirectory;
+import io.cnnpipeline.dataset.DatasetManifest;
+import io.cnnpipeline.dataset.DatasetStats;
+import io.cnnpipeline.dataset.DatasetStatsJob;
+import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.image.ImageDecodeException;
+import io.cnnpipeline.image.ImageDecoder;
+import io.cnnpipeline.image.ImageEncoder;
+import io.cnnpipeline.core.InvalidConfigException;
+import io.cnnpipeline.core.Json;
+import io.cnnpipeline.dataset.PixelMoments;
+import io.cnnpipeline.core.Provenance;
+import io.cnnpipeline.core.RandomStreams;
+import io.cnnpipeline.image.Resize;
+import io.cnnpipeline.dataset.ShardSchema;
+import io.cnnpipeline.dataset.Split;
+import io.cnnpipeline.image.TurboJpeg;
+import io.cnnpipeline.image.UInt8Image;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest Spark job: image files in class-per-folder layout on any Hadoop filesystem → a dataset directory of
+ * Parquet shards ({@link ShardSchema}), {@code classes.json}, {@code stats.json}, a quarantine table and
+ * {@code _manifest.json}.
+ *
+ * <p>Files are read with Spark's {@code binaryFile} source (partitions packed by bytes, so many small files do not
+ * make many tasks), decoded, resized and encoded on the executors; nothing but counts and statistics reaches the
+ * driver. Every input is either written or quarantined with its reason, and the job checks
+ * {@code inputs = written + quarantined} against the shards it wrote before publishing. The dataset is written into a
+ * hidden staging directory and published by one rename, so a failed or killed job leaves nothing that reads as a
+ * dataset. Split assignment (train/validation) is a hash of (seed, key): the same in any partitioning.
+ *
+ * <p>Driver-side entry point.
+ */
+public final class IngestJob {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
+    /** Columns of the intermediate table: the shard row plus the outcome. */
+    private static final String REASON = "reason";
+    private static final String EXCEPTION_CLASS = "exception_class";
+    private static final String MESSAGE = "message";
+    private static final String SIZE_BYTES = "size_bytes";
+    private static final String MOMENTS = "moments";
+
+    static final StructType PROCESSED_SCHEMA;
+
+    static {
+        List<StructField> fields = new ArrayList<>();
+        for (ShardSchema.Field f : ShardSchema.FIELDS) {
+            fields.add(DataTypes.createStructField(f.name(), f.type(), true));
+        }
+        fields.add(DataTypes.createStructField(REASON, DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField(EXCEPTION_CLASS, DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField(MESSAGE, DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField(SIZE_BYTES, DataTypes.LongType, false));
+        fields.add(DataTypes.createStructField(MOMENTS, DataTypes.createArrayType(DataTypes.LongType), true));
+        PROCESSED_SCHEMA = new StructType(fields.toArray(new StructField[0]));
+    }
+
+    private IngestJob() {
+    }
+
+    /**
+     * Runs the job.
+     *
+     * @throws IllegalStateException if the output exists and overwrite is off, the train input has no class folders,
+     *                               or the accounting identity does not hold
+     * @throws UncheckedIOException  on filesystem errors
+     */
+    public static IngestResult run(SparkSession spark, IngestConfig config) {
+        long start = System.nanoTime();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        FileSystem outFs = HadoopFiles.fs(config.output(), hadoop);
+        Path output = outFs.makeQualified(new Path(config.output()));
+        if (HadoopFiles.exists(outFs, output) && !config.overwrite()) {
+            throw new io.cnnpipeline.core.StageFailedException("Cannot write dataset " + output
+                    + ": it already exists (set preprocess.overwrite = true to replace it)");
+        }
+        if (config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG) {
+            try {
+                TurboJpeg.load(config.turbojpegJar());
+            } catch (IllegalStateException e) {
+                throw new InvalidConfigException(IngestConfig.JPEG_CODEC.name(), e.getMessage(), "turbojpeg");
+            }
+        }
+        Map<String, String> roots = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : config.inputs().entrySet()) {
+            FileSystem fs = HadoopFiles.fs(e.getValue(), hadoop);
+            Path root = fs.makeQualified(new Path(e.getValue()));
+            if (!HadoopFiles.exists(fs, root)) {
+                throw new io.cnnpipeline.core.StageFailedException("Cannot read preprocess.inputs." + e.getKey() + ": " + root
+                        + " does not exist");
+            }
+            roots.put(e.getKey(), root.toString());
+        }
+        // Folders with a label file are read like manifests; the rest are class-folder roots.
+        Map<String, String> labelledFolders = new LinkedHashMap<>();
+        for (String split : config.labelFiles().keySet()) {
+            labelledFolders.put(split, roots.remove(split));
+        }
+        Map<String, Dataset<Row>> manifestRows = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : config.manifests().entrySet()) {
+            manifestRows.put(e.getKey(), Manifests.read(spark, e.getKey(), e.getValue(), config.manifestRoot()));
+        }
+        if (labelledFolders.containsKey(ShardSchema.TRAIN)) {
+            manifestRows.put(ShardSchema.TRAIN, Manifests.readLabelFile(spark, ShardSchema.TRAIN,
+                    config.labelFiles().get(ShardSchema.TRAIN), labelledFolders.get(ShardSchema.TRAIN), null));
+        }
+        String classSource = roots.containsKey(ShardSchema.TRAIN) ? roots.get(ShardSchema.TRAIN)
+                : config.manifests().getOrDefault(ShardSchema.TRAIN, config.labelFiles().get(ShardSchema.TRAIN));
+        List<String> classes = roots.containsKey(ShardSchema.TRAIN)
+                ? listClasses(roots.get(ShardSchema.TRAIN), hadoop)
+                : Manifests.classes(manifestRows.get(ShardSchema.TRAIN), classSource);
+        if (labelledFolders.containsKey(ShardSchema.TEST)) {
+            manifestRows.put(ShardSchema.TEST, Manifests.readLabelFile(spark, ShardSchema.TEST,
+                    config.labelFiles().get(ShardSchema.TEST), labelledFolders.get(ShardSchema.TEST), classes));
+        }
+        LOG.info("preprocess: {} classes in {}", classes.size(), classSource);
+
+        // binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
+        // 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
+        // first action plans the scan, so they stay set for the job and are restored afterwards.
+        Map<String, String> previous = new LinkedHashMap<>();
+        for (String[] kv : new String[][] {
+            {"spark.sql.files.maxPartitionBytes", Long.toString(config.partitionBytes())},
+            {"spark.sql.files.openCostInBytes", Long.toString(config.fileOpenCostBytes())}}) {
+            previous.put(kv[0], spark.conf().contains(kv[0]) ? spark.conf().get(kv[0]) : null);
+            spark.conf().set(kv[0], kv[1]);
+        }
+        Dataset<Row> files = null;
+        for (Map.Entry<String, String> e : roots.entrySet()) {
+            if (!config.pathGlob().isEmpty() && globMatches(e.getValue(), config.pathGlob(), hadoop).isEmpty()) {
+                LOG.warn("preprocess: no path under {} matches preprocess.path-glob = {}", e.getValue(),
+                        config.pathGlob());
+                continue;
+            }
+            Dataset<Row> df = spark.read().format("binaryFile")
+                    .option("pathGlobFilter", extensionGlob(config.extensions()))
+                    .option("recursiveFileLookup", "true")
+                    .load(config.pathGlob().isEmpty() ? e.getValue() : e.getValue() + "/" + config.pathGlob())
+                    .select(col("path"), col("length"), col("content"))
+                    .withColumn("input_split", lit(e.getKey()));
+            files = files == null ? df : files.union(df);
+        }
+
+        RecordProcessor processor = new RecordProcessor(config, classes);
+        JavaRDD<Row> processed = files == null ? spark.emptyDataFrame().javaRDD()
+                : files.javaRDD().mapPartitions(new DecodePartition(processor, roots));
+        if (!manifestRows.isEmpty()) {
+            processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
+        }
+        for (Map.Entry<String, String> e : labelledFolders.entrySet()) {
+            processed = processed.union(Manifests.unlisted(spark, e.getKey(), e.getValue(),
+                    config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()),
+                    listFiles(e.getValue(), config.extensions(), config.pathGlob(), hadoop), processor));
+        }
+        // Spark's file sources skip zero-length files; they are inputs too, so they are found here and quarantined.
+        List<Row> emptyFiles = new ArrayList<>();
+        for (Map.Entry<String, String> e : roots.entrySet()) {
+            for (Map.Entry<String, Long> file : listFiles(e.getValue(), config.extensions(), config.pathGlob(),
+                    hadoop).entrySet()) {
+                if (file.getValue() != 0) {
+                    continue;
+                }
+                String path = file.getKey();
+                String relative = path.substring(e.getValue().length() + 1);
+                emptyFiles.add(RowFactory.create(e.getKey() + "/" + relative, e.getKey(), null,
+                        relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "", null, null, null,
+                        null, null, path, "empty-file", null, "file has 0 bytes", 0L, null));
+            }
+        }
+        Dataset<Row> processedRows = spark.createDataFrame(processed, PROCESSED_SCHEMA)
+                .union(spark.createDataFrame(emptyFiles, PROCESSED_SCHEMA))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> all = config.stratifySplits() ? stratify(processedRows, config) : processedRows;
+        Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
+        try {
+            Column ok = col(REASON).isNull();
+            all.filter(col(REASON).isNotNull()).coalesce(1)
+                    .select(col(ShardSchema.SOURCE.name()).as("source"), col(ShardSchema.SPLIT.name()).as("split"),
+                            col(REASON).as("reason"), col(EXCEPTION_CLASS), col(MESSAGE), col(SIZE_BYTES))
+                    .write().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString());
+
+            // Counts per (split, class, outcome): small, collected to the driver.
+            Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
+            Map<String, Long> quarantinedPerSplit = new TreeMap<>();
+            Map<String, Long> imageBytesPerSplit = new TreeMap<>();
+            Map<String, Map<String, Long>> contentHashPerClass = new TreeMap<>();
+            long inputs = 0;
+            for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
+                    .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name()))),
+                            bit_xor(xxhash64(col(ShardSchema.KEY.name()), col(ShardSchema.LABEL.name()),
+                                    col(ShardSchema.IMAGE.name())))).collectAsList()) {
+                String split = r.getString(0);
+                long n = r.getLong(3);
+                inputs += n;
+                if (r.getBoolean(2)) {
+                    writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
+                    imageBytesPerSplit.merge(split, r.isNullAt(4) ? 0L : r.getLong(4), Long::sum);
+                    contentHashPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), r.getLong(5));
+                } else {
+                    quarantinedPerSplit.merge(split, n, Long::sum);
+                }
+            }
+
+            Map<String, DatasetManifest.SplitCounts> splits = new LinkedHashMap<>();
+            long written = 0;
+            long quarantined = 0;
+            for (String split : List.of(ShardSchema.TRAIN, ShardSchema.VALIDATION, ShardSchema.TEST)) {
+                Map<String, Long> perClass = writtenPerClass.getOrDefault(split, Map.of());
+                long expected = perClass.values().stream().mapToLong(Long::longValue).sum();
+                long q = quarantinedPerSplit.getOrDefault(split, 0L);
+                if (expected == 0 && q == 0 && !config.inputs().containsKey(split)) {
+                    continue;
+                }
+                Path shardDir = new Path(new Path(staging, ShardSchema.SHARDS_DIR), split);
+                int shardFiles = shardFiles(expected, imageBytesPerSplit.getOrDefault(split, 0L), config);
+                Dataset<Row> rows = all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)));
+                (shardFiles > rows.rdd().getNumPartitions()
+                        ? rows.repartition(shardFiles) : rows.coalesce(shardFiles))
+                        .select(ShardSchema.FIELDS.stream().map(f -> col(f.name())).toArray(Column[]::new))
+                        .write()
+                        .option("maxRecordsPerFile", config.maxRecordsPerFile())
+                        .option("parquet.block.size", config.rowGroupBytes())
+                        .option("compression", "zstd")
+                        .parquet(shardDir.toString());
+                long readBack = spark.read().parquet(shardDir.toString()).count();
+                if (readBack != expected) {
+                    throw new IllegalStateException("Cannot publish dataset " + output + ": split " + split
+                            + " has " + readBack + " rows in its shards but " + expected + " were decoded");
+                }
+                splits.put(split, new DatasetManifest.SplitCounts(readBack, q, perClass));
+                written += readBack;
+                quarantined += q;
+            }
+            long quarantineRows = spark.read().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString()).count();
+            if (inputs != written + quarantined || quarantineRows != quarantined) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "Cannot publish dataset %s: inputs %d != "
+                        + "written %d + quarantined %d (quarantine table has %d rows)", output, inputs, written,
+                        quarantined, quarantineRows));
+            }
+
+            DatasetStats stats = trainStats(all, config.channels(), writtenPerClass.getOrDefault(ShardSchema.TRAIN, Map.of()));
+            FileSystem stagingFs = staging.getFileSystem(hadoop);
+            long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
+            DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
+                    config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
+                    config.codec().id(), shardBytes,
+                    contentSha256(config, writtenPerClass, contentHashPerClass), config, provenance(spark));
+            if (config.contactSheetSize() > 0) {
+                Dataset<Row> sample = spark.read().parquet(new Path(new Path(staging, ShardSchema.SHARDS_DIR),
+                        ShardSchema.TRAIN).toString());
+                HadoopFiles.writeAtomically(stagingFs, new Path(staging, ContactSheet.FILE), ContactSheet.render(
+                        sample, config.contactSheetSize(), 10, 96, config.seed()));
+            }
+            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.CLASSES), Json.toBytes(classes));
+            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.STATS), Json.toBytes(stats));
+            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.MANIFEST), Json.toBytes(manifest));
+            HadoopFiles.publishDirectory(outFs, staging, output, config.overwrite());
+            IngestResult result = new IngestResult(output.toString(), manifest, classes, stats,
+                    (System.nanoTime() - start) / 1e9);
+            LOG.info(result.summary());
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write dataset " + output + ": " + e.getMessage(), e);
+        } finally {
+            for (Map.Entry<String, String> e : previous.entrySet()) {
+                if (e.getValue() == null) {
+                    spark.conf().unset(e.getKey());
+                } else {
+                    spark.conf().set(e.getKey(), e.getValue());
+                }
+            }
+            processedRows.unpersist();
+            HadoopFiles.deleteQuietly(outFs, staging);
+        }
+    }
+
+    /**
+     * Shard files for a split: enough that no file has more than {@code max-records-per-file} rows nor, when
+     * {@code shard-bytes} is set, more than about that many bytes of encoded images.
+     */
+    static int shardFiles(long rows, long imageBytes, IngestConfig config) {
+        long byRows = (rows + config.maxRecordsPerFile() - 1) / config.maxRecordsPerFile();
+        long byBytes = config.shardBytes() > 0 ? (imageBytes + config.shardBytes() - 1) / config.shardBytes() : 0;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.max(byRows, byBytes)));
+    }
+
+    /**
+     * Stratified split assignment: within each class, the written train-input rows ordered by their hash of
+     * (seed, key) give the first round(validation-fraction × n) to validation and the next round(test-fraction × n)
+     * to test. Only (class, hash) pairs are shuffled to find the per-class thresholds, which reach the driver (two
+     * numbers per class); the rows themselves stay where they are.
+     */
+    static Dataset<Row> stratify(Dataset<Row> processed, IngestConfig config) {
+        long seed = config.seed();
+        UserDefinedFunction hash = udf((UDF1<String, Double>) key -> RandomStreams.unitInterval(seed,
+                RandomStreams.SPLIT, key), DataTypes.DoubleType);
+        Column eligible = col(REASON).isNull().and(col(ShardSchema.SPLIT.name()).equalTo(ShardSchema.TRAIN));
+        WindowSpec byClass = Window.partitionBy(col("c"));
+        Dataset<Row> ranked = processed.filter(eligible)
+                .select(col(ShardSchema.LABEL_NAME.name()).as("c"), hash.apply(col(ShardSchema.KEY.name())).as("u"))
+                .withColumn("rank", row_number().over(byClass.orderBy(col("u"))))
+                .withColumn("n", count(lit(1)).over(byClass))
+                .withColumn("kv", round(col("n").multiply(config.validationFraction())))
+                .withColumn("kt", round(col("n").multiply(config.testFraction())));
+        Map<String, double[]> thresholds = new HashMap<>();
+        for (Row r : ranked.groupBy(col("c")).agg(
+                max(when(col("rank").leq(col("kv")), col("u"))),
+                max(when(col("rank").leq(col("kv").plus(col("kt"))), col("u")))).collectAsList()) {
+            thresholds.put(r.getString(0), new double[] {r.isNullAt(1) ? -1 : r.getDouble(1),
+                r.isNullAt(2) ? -1 : r.getDouble(2)});
+        }
+        UserDefinedFunction assign = udf((UDF2<String, String, String>) (className, key) -> {
+            double[] t = thresholds.get(className);
+            double u = RandomStreams.unitInterval(seed, RandomStreams.SPLIT, key);
+            return t == null ? ShardSchema.TRAIN : u <= t[0] ? ShardSchema.VALIDATION
+                    : u <= t[1] ? ShardSchema.TEST : ShardSchema.TRAIN;
+        }, DataTypes.StringType);
+        return processed.withColumn(ShardSchema.SPLIT.name(), when(eligible,
+                assign.apply(col(ShardSchema.LABEL_NAME.name()), col(ShardSchema.KEY.name())))
+                .otherwise(col(ShardSchema.SPLIT.name())));
+    }
+
+    /** Sorted names of the class folders directly under {@code root} (hidden and {@code _} folders skipped). */
+    static List<String> listClasses(String root, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(root, hadoop);
+        List<String> names = new ArrayList<>();
+        try {
+            for (FileStatus st : fs.listStatus(new Path(root))) {
+                String name = st.getPath().getName();
+                if (st.isDirectory() && !name.startsWith(".") && !name.startsWith("_")) {
+                    names.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list classes under " + root + ": " + e.getMessage(), e);
+        }
+        if (names.isEmpty()) {
+            throw new io.cnnpipeline.core.StageFailedException("Cannot read preprocess.inputs.train: " + root
+                    + " has no class folders (expected <root>/<class>/<image>)");
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** The paths under {@code root} that match {@code glob} (relative to the root), or the root if glob is "". */
+    static List<Path> globMatches(String root, String glob, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(root, hadoop);
+        if (glob.isEmpty()) {
+            return List.of(new Path(root));
+        }
+        try {
+            FileStatus[] matches = fs.globStatus(new Path(new Path(root), glob));
+            List<Path> paths = new ArrayList<>();
+            for (FileStatus st : matches == null ? new FileStatus[0] : matches) {
+                paths.add(st.getPath());
+            }
+            return paths;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + root + "/" + glob + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Files (qualified URI → length in bytes) with a listed extension under {@code root} and matching {@code glob},
+     * skipping hidden and {@code _} entries as Spark does. Walks with {@code listStatusIterator}: {@code listFiles}
+     * builds LocatedFileStatus objects, which on the local filesystem fork a shell per file to read permissions.
+     */
+    static Map<String, Long> listFiles(String root, List<String> extensions, String glob, Configuration hadoop) {
+        FileSystem fs = HadoopFiles.fs(root, hadoop);
+        Map<String, Long> files = new TreeMap<>();
+        java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+        try {
+            for (Path match : globMatches(root, glob, hadoop)) {
+                FileStatus st = fs.getFileStatus(match);
+                if (st.isDirectory()) {
+                    dirs.push(match);
+                } else if (hasExtension(match.getName(), extensions)) {
+                    files.put(fs.makeQualified(match).toString(), st.getLen());
+                }
+            }
+            while (!dirs.isEmpty()) {
+                org.apache.hadoop.fs.RemoteIterator<FileStatus> it = fs.listStatusIterator(dirs.pop());
+                while (it.hasNext()) {
+                    FileStatus st = it.next();
+                    String name = st.getPath().getName();
+                    if (name.startsWith(".") || name.startsWith("_")) {
+                        continue;
+                    }
+                    if (st.isDirectory()) {
+                        dirs.push(st.getPath());
+                        continue;
+                    }
+                    if (hasExtension(name, extensions)) {
+                        files.put(fs.makeQualified(st.getPath()).toString(), st.getLen());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + root + ": " + e.getMessage(), e);
+        }
+        return files;
+    }
+
+    private static boolean hasExtension(String name, List<String> extensions) {
+        int dot = name.lastIndexOf('.');
+        return extensions.contains(dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    /** A Hadoop glob matching the extensions in lower and upper case, e.g. {@code *.{png,PNG,jpg,JPG}}. */
+    static String extensionGlob(List<String> extensions) {
+        List<String> variants = new ArrayList<>();
+        for (String ext : extensions) {
+            variants.add(ext);
+            variants.add(ext.toUpperCase(Locale.ROOT));
+        }
+        return "*.{" + String.join(",", variants) + "}";
+    }
+
+    private static DatasetStats trainStats(Dataset<Row> all, int channels, Map<String, Long> classCounts) {
+        Dataset<Row> train = all.filter(col(REASON).isNull().and(col(ShardSchema.SPLIT.name()).equalTo(ShardSchema.TRAIN)));
+        long[] zero = new long[PixelMoments.length(channels)];
+        long[] moments = train.select(col(MOMENTS)).javaRDD()
+                .map(r -> {
+                    List<Long> list = r.getList(0);
+                    long[] m = new long[list.size()];
+                    for (int i = 0; i < m.length; i++) {
+                        m[i] = list.get(i);
+                    }
+                    return m;
+                })
+                .fold(zero, (a, b) -> PixelMoments.add(a.clone(), b));
+        Map<String, Long> sizes = DatasetStatsJob.imageSizes(train);
+        long images = classCounts.values().stream().mapToLong(Long::longValue).sum();
+        return DatasetStats.fromMoments(moments, channels, images, new TreeMap<>(classCounts), sizes);
+    }
+
+    /**
+     * The dataset's content fingerprint ({@link DatasetManifest#contentSha256()}): SHA-256 of a text that lists, per
+     * split and class in sorted order, the rows written and the XOR of the rows' 64-bit xxHash of (key, label, encoded
+     * image). XOR makes it independent of row order and partitioning; keys are relative to the split inputs, so moving
+     * the inputs elsewhere keeps it; any changed image, label, key or split assignment changes it.
+     */
+    static String contentSha256(IngestConfig config, Map<String, Map<String, Long>> writtenPerClass,
+                                Map<String, Map<String, Long>> contentHashPerClass) {
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "cnn-pipeline dataset content v1\t%d\t%d\t%d\t%s%n",
+                ShardSchema.VERSION, config.channels(), config.shortSide(), config.codec().id()));
+        for (Map.Entry<String, Map<String, Long>> split : writtenPerClass.entrySet()) {
+            for (Map.Entry<String, Long> cls : split.getValue().entrySet()) {
+                text.append(String.format(Locale.ROOT, "%s\t%s\t%d\t%016x%n", split.getKey(), cls.getKey(),
+                        cls.getValue(), contentHashPerClass.get(split.getKey()).get(cls.getKey())));
+            }
+        }
+        return DatasetDirectory.sha256(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> provenance(SparkSession spark) {
+        return Provenance.of(spark).asMap();
+    }
+
+    /**
+     * Executor side: the per-record work shared by every input layout — validation split assignment by a hash of
+     * (seed, key), class lookup, decode, resize, encode, pixel moments — with failures turned into quarantine rows.
+     */
+    static final class RecordProcessor implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        final IngestConfig config;
+        private final Map<String, Integer> classIndex;
+
+        RecordProcessor(IngestConfig config, List<String> classes) {
+            this.config = config;
+            this.classIndex = new HashMap<>();
+            for (int i = 0; i < classes.size(); i++) {
+                classIndex.put(classes.get(i), i);
+            }
+        }
+
+        /** What a partition function does with one input row, given the partition's decoder and encoder. */
+        interface PerRow {
+            Row apply(Row row, ImageDecoder decoder, ImageEncoder encoder);
+        }
+
+        /** Maps a partition's rows lazily, with one decoder and one encoder for the whole partition. */
+        Iterator<Row> map(Iterator<Row> rows, PerRow f) {
+            ImageDecoder decoder = decoder();
+            ImageEncoder encoder = encoder();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    return f.apply(rows.next(), decoder, encoder);
+                }
+            };
+        }
+
+        ImageDecoder decoder() {
+            return config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG
+                    ? new ImageDecoder(config.channels(), config.maxPixels(), config.turbojpegJar())
+                    : new ImageDecoder(config.channels(), config.maxPixels());
+        }
+
+        ImageEncoder encoder() {
+            return new ImageEncoder(config.codec(), config.jpegQuality(),
+                    config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG ? config.turbojpegJar() : null);
+        }
+
+        /**
+         * The split a record of {@code inputSplit} lands in: train records may move to validation or test by their
+         * own hash; with stratified splits they stay in train here and {@link IngestJob#stratify} assigns them.
+         */
+        String split(String inputSplit, String key) {
+            if (inputSplit.equals(ShardSchema.TRAIN) && !config.stratifySplits()
+                    && config.validationFraction() + config.testFraction() > 0) {
+                double u = RandomStreams.unitInterval(config.seed(), RandomStreams.SPLIT, key);
+                if (u < config.validationFraction()) {
+                    return ShardSchema.VALIDATION;
+                }
+                if (u < config.validationFraction() + config.testFraction()) {
+                    return ShardSchema.TEST;
+                }
+            }
+            return inputSplit;
+        }
+
+        Row process(String key, String inputSplit, String className, String path, long size, byte[] content,
+                    ImageDecoder decoder, ImageEncoder encoder) {
+            String split = split(inputSplit, key);
+            Integer label = classIndex.get(className);
+            if (label == null) {
+                return quarantine(key, inputSplit, className, path, size, "unknown-class", null,
+                        "class '" + className + "' is not a class of the train input");
+            }
+            try {
+                UInt8Image image = decoder.decode(content, config.jpegDctScaling() ? config.shortSide() : 0);
+                if (config.shortSide() > 0) {
+                    image = Resize.shortSide(image, config.shortSide());
+                }
+                if (config.centreCrop() && image.width() != image.height()) {
+                    image = Crops.apply(image, Crops.centre(image.width(), image.height(), image.shortSide()));
+                }
+                byte[] encoded = encoder.encode(image);
+                // Stratified rows of the train input learn their split later; their moments are kept until then.
+                long[] moments = split.equals(ShardSchema.TRAIN)
+                        || (config.stratifySplits() && inputSplit.equals(ShardSchema.TRAIN))
+                        ? PixelMoments.of(image) : null;
+                return RowFactory.create(key, split, label, className, image.height(), image.width(),
+                        image.channels(), config.codec().id(), encoded, path,
+                        null, null, null, size, moments);
+            } catch (ImageDecodeException e) {
+                return quarantine(key, inputSplit, className, path, size, e.reason(), e.exceptionClass(),
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                return quarantine(key, inputSplit, className, path, size, "processing-failed", e.getClass().getName(),
+                        String.valueOf(e.getMessage()));
+            }
+        }
+
+        Row quarantine(String key, String inputSplit, String className, String path, long size, String reason,
+                       String exceptionClass, String message) {
+            return RowFactory.create(key, split(inputSplit, key), null, className, null, null, null, null, null, path,
+                    reason, exceptionClass, message, size, null);
+        }
+    }
+
+    /**
+     * Executor side: one partition of {@code binaryFile} rows ({@code path, length, content, input_split}) of
+     * class-folder inputs into processed rows.
+     */
+    static final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+
+        private final RecordProcessor processor;
+        private final Map<String, String> roots;
+
+        DecodePartition(RecordProcessor processor, Map<String, String> roots) {
+            this.processor = processor;
+            this.roots = new HashMap<>(roots);
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return processor.map(rows, this::process);
+        }
+
+        private Row process(Row file, ImageDecoder decoder, ImageEncoder encoder) {
+            String path = file.getString(0);
+            long size = file.getLong(1);
+            String inputSplit = file.getString(3);
+            String root = roots.get(inputSplit);
+            String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
+            String key = inputSplit + "/" + relative;
+            int slash = relative.indexOf('/');
+            String className = slash > 0 ? relative.substring(0, slash) : "";
+            if (slash <= 0) {
+                return processor.quarantine(key, inputSplit, className, path, size, "no-class-folder",
+                        null, "file is not inside a class folder of " + root);
+            }
+            if (processor.classIndex.get(className) == null) {
+                return processor.quarantine(key, inputSplit, className, path, size, "unknown-class", null,
+                        "class folder '" + className + "' does not exist in the train input");
+            }
+            return processor.process(key, inputSplit, className, path, size, (byte[]) file.get(2), decoder,
+                    encoder);
+        }
+    }
+}

@@ -1,8 +1,0 @@
-package io.cnnpipeline.preprocessing;
-
-import io.cnnpipeline.core.config.ConfigEnum;
-
-/** A dataset split; its {@link #id()} is the {@code split} column's value and the configuration's spelling. */
-public enum Split implements ConfigEnum {
-    TRAIN, VALIDATION, TEST
-}

@@ -1,0 +1,42 @@
+package io.cnnpipeline.core;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+
+/** An in-process HDFS (Hadoop's MiniDFSCluster) bound to 127.0.0.1, for tests. Close it when done. */
+public final class MiniHdfs implements AutoCloseable {
+    private final MiniDFSCluster cluster;
+    private final File base;
+
+    public MiniHdfs() throws IOException {
+        base = Files.createTempDirectory("minihdfs").toFile();
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
+        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
+        conf.set("dfs.namenode.http-bind-host", "127.0.0.1");
+        conf.set("dfs.datanode.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+        conf.setBoolean("dfs.permissions.enabled", false);
+        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        cluster.waitActive();
+    }
+
+    /** {@code hdfs://127.0.0.1:<port>} */
+    public String uri() {
+        return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    }
+
+    public Configuration configuration() {
+        return cluster.getConfiguration(0);
+    }
+
+    @Override
+    public void close() {
+        cluster.shutdown();
+        TestImages.deleteRecursively(base.toPath());
+    }
+}
