@@ -28,9 +28,9 @@ import org.apache.spark.sql.SparkSession;
  * Source images for augmentation previews and benchmarks: local image files decoded and resized the way the
  * preprocess stage stores them, or rows of an existing dataset's shards. Driver-only.
  */
-final class PreviewSources {
+public final class PreviewSources {
     /** Sources with the statistics PCA lighting binds to. */
-    record Loaded(List<AugmentationPreview.Source> sources, DatasetStats stats) {
+    public record Loaded(List<AugmentationPreview.Source> sources, DatasetStats stats) {
     }
 
     private PreviewSources() {
@@ -44,7 +44,7 @@ final class PreviewSources {
      *
      * @throws IllegalArgumentException if no file is a decodable image
      */
-    static Loaded files(List<Path> paths, int channels, int shortSide, int minShortSide, int limit,
+    public static Loaded files(List<Path> paths, int channels, int shortSide, int minShortSide, int limit,
                         Set<String> extensions) {
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
@@ -89,7 +89,7 @@ final class PreviewSources {
     }
 
     /** {@code limit} training rows of a dataset, chosen by a seeded hash of their keys, with its statistics. */
-    static Loaded dataset(SparkSession spark, String uri, int limit, long seed) {
+    public static Loaded dataset(SparkSession spark, String uri, int limit, long seed) {
         DatasetDirectory dataset = DatasetDirectory.open(uri, spark.sparkContext().hadoopConfiguration());
         List<Row> rows = dataset.shards(spark, ShardSchema.TRAIN).limit(Math.max(limit * 50, 500)).collectAsList();
         List<ShardRecord> records = new ArrayList<>();

@@ -63,7 +63,7 @@ class CliTest {
 
     @Test
     void everyCommandPrintsItsHelp() {
-        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"bench", "train"}}) {
+        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"check"}}) {
             String[] args = java.util.Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";
             String[] r = run(args);
@@ -109,65 +109,6 @@ class CliTest {
                 + "channel(s)"), luma[2]);
     }
 
-    @Test
-    void benchAugmentReportsEveryCaseAsJson(@TempDir Path tmp) throws Exception {
-        Path json = tmp.resolve("bench.json");
-        String[] r = run("bench", "augment", "--seconds", "0.05", "--warmup", "0.01", "--output", json.toString());
-        assertEquals("0", r[0], r[2]);
-        JsonNode doc = new ObjectMapper().readTree(json.toFile());
-        StringBuilder names = new StringBuilder();
-        for (JsonNode result : doc.get("results")) {
-            names.append(result.get("name").asText()).append('\n');
-            assertTrue(result.get("images").asLong() > 0, result.toString());
-            assertTrue(result.get("imagesPerSecond").asDouble() > 0, result.toString());
-        }
-        for (String transform : List.of("scale-crop", "random-resized-crop", "flip", "color-jitter", "pca-lighting",
-                "affine", "lens-distortion", "random-erasing", "normalize", "ImageNet pipeline")) {
-            assertTrue(names.toString().contains(transform), transform + " missing from " + names);
-        }
-        assertTrue(doc.get("photos").asInt() >= 20, "the real photographs of hugin-data: " + doc.get("photos"));
-        assertTrue(r[1].contains("ImageNet pipeline"), r[1]);
-    }
-
-    @Test
-    void benchTrainMeasuresEachCaseInItsOwnProcess(@TempDir Path tmp) throws Exception {
-        Path json = tmp.resolve("train.json");
-        String[] r = run("bench", "train", "--minibatches", "6", "--warmup-minibatches", "2", "--output",
-                json.toString());
-        assertEquals("0", r[0], r[2]);
-        JsonNode doc = new ObjectMapper().readTree(json.toFile());
-        JsonNode results = doc.get("results");
-        assertTrue(results.size() >= 3, results.toString());
-        assertEquals(1, results.get(0).get("threads").asInt());
-        assertEquals(0, results.get(1).get("threads").asInt(), "ND4J's default threading");
-        assertEquals(2, results.get(2).get("workers").asInt());
-        for (JsonNode c : results) {
-            assertEquals(6 * 32, c.get("images").asLong(), c.toString());
-            assertTrue(c.get("imagesPerSecond").asDouble() > 0 && c.get("peakRssBytes").asLong() > 0, c.toString());
-        }
-        assertTrue(doc.get("ratios").has("spark / (workers x single 1-thread)"), doc.toString());
-        assertEquals("2", run("bench", "train", "--network", "resnet-1001")[0]);
-    }
-
-    @Test
-    void benchDecodeReportsThePerStepTimesOfRealPhotos(@TempDir Path tmp) throws Exception {
-        Path json = tmp.resolve("decode.json");
-        String[] r = run("bench", "decode", "--seconds", "0.2", "--warmup", "0.05", "--output", json.toString());
-        assertEquals("0", r[0], r[2]);
-        JsonNode result = new ObjectMapper().readTree(json.toFile()).get("results").get(0);
-        assertTrue(result.get("files").asInt() >= 20, result.toString());
-        assertTrue(result.get("images").asLong() > 0, result.toString());
-        for (String step : List.of("decodeMicros", "resizeMicros", "encodeMicros")) {
-            assertTrue(result.get(step).asDouble() > 0, step + " in " + result);
-        }
-        String[] none = run("bench", "decode", "--photos", tmp.toString(), "--seconds", "0.1");
-        assertEquals("2", none[0]);
-        assertTrue(none[2].contains("Cannot use --photos: no JPEG"), none[2]);
-    }
-    /**
-     * {@code network} sizes the network for the dataset at train.dataset when it has been written (its manifest's
-     * channels, its classes.json), else for preprocess.channels and 1000 classes; --channels / --classes win.
-     */
     @Test
     void networkSummaryTakesTheDatasetsChannelsAndClasses(@TempDir Path tmp) throws Exception {
         String[] none = run("network", "--set", "train.network=lenet", "--set", "train.input-size=28",

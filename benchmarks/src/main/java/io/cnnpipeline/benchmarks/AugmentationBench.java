@@ -1,4 +1,4 @@
-package io.cnnpipeline.pipeline;
+package io.cnnpipeline.benchmarks;
 
 import io.cnnpipeline.core.BuildInfo;
 import io.cnnpipeline.image.Crops;

@@ -1,4 +1,4 @@
-package io.cnnpipeline.pipeline;
+package io.cnnpipeline.benchmarks;
 
 import io.cnnpipeline.image.ImageDecodeException;
 import io.cnnpipeline.image.ImageDecoder;

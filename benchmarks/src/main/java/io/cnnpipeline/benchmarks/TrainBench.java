@@ -1,4 +1,7 @@
-package io.cnnpipeline.pipeline;
+package io.cnnpipeline.benchmarks;
+
+import io.cnnpipeline.pipeline.FashionMnist;
+import io.cnnpipeline.pipeline.PipelineConfig;
 
 import io.cnnpipeline.core.Json;
 import io.cnnpipeline.training.zoo.Networks;
@@ -38,11 +41,12 @@ final class TrainBench {
     static final int CLUSTER_WORKER_MB = 6144;
     static final String CLUSTER_EXECUTOR_MEMORY = "4g";
 
-    /** {@code train.cache-mode} of the DL4J cases (the bench's {@code --cache-mode}). */
-    static String cacheMode = "device";
-
-    /** {@code train.width-multiplier} of the DL4J cases (the bench's {@code --width-multiplier}). */
-    static double widthMultiplier = 1.0;
+    /**
+     * Settings of the DL4J cases: {@code train.cache-mode} and {@code train.width-multiplier} (the bench's
+     * {@code --cache-mode} and {@code --width-multiplier}).
+     */
+    record Dl4jSettings(String cacheMode, double widthMultiplier) {
+    }
 
     private TrainBench() {
     }
@@ -259,11 +263,11 @@ final class TrainBench {
      *                   JVM per worker)
      * @param ompThreads OMP_NUM_THREADS for the child; 0 = unset (ND4J's default)
      */
-    static Result runJvm(String mode, Path idx, String network, int batch, int warmup, int measured, int workers,
+    static Result runJvm(String mode, Dl4jSettings dl4j, Path idx, String network, int batch, int warmup, int measured, int workers,
                          int averaging, int ompThreads, int size) throws IOException, InterruptedException {
         Path sparkHome = mode.equals("cluster") ? Files.createTempDirectory("bench-train-spark-home") : null;
         try {
-            return parse(startJvm(mode, idx, network, batch, warmup, measured, workers, averaging, ompThreads, size,
+            return parse(startJvm(mode, dl4j, idx, network, batch, warmup, measured, workers, averaging, ompThreads, size,
                     sparkHome), mode + " " + network);
         } finally {
             if (sparkHome != null) {
@@ -277,10 +281,10 @@ final class TrainBench {
      * share its memory system and caches — the measured ceiling of linear scaling. Images/s, images, CPU seconds are
      * the two processes' sums; seconds the longer one's; peak memory the larger one's (per worker).
      */
-    static Result runPair(Path idx, String network, int batch, int warmup, int measured, int size)
+    static Result runPair(Dl4jSettings dl4j, Path idx, String network, int batch, int warmup, int measured, int size)
             throws IOException, InterruptedException {
-        Process a = startJvm("single", idx, network, batch, warmup, measured, 1, 1, 1, size, null);
-        Process b = startJvm("single", idx, network, batch, warmup, measured, 1, 1, 1, size, null);
+        Process a = startJvm("single", dl4j, idx, network, batch, warmup, measured, 1, 1, 1, size, null);
+        Process b = startJvm("single", dl4j, idx, network, batch, warmup, measured, 1, 1, 1, size, null);
         Result ra = parse(a, "single " + network);
         Result rb = parse(b, "single " + network);
         return new Result("2 x dl4j single JVM (1 thread each), concurrently", network, batch, 1, 2,
@@ -290,7 +294,7 @@ final class TrainBench {
                 Math.max(ra.peakRssBytes(), rb.peakRssBytes()));
     }
 
-    private static Process startJvm(String mode, Path idx, String network, int batch, int warmup, int measured,
+    private static Process startJvm(String mode, Dl4jSettings dl4j, Path idx, String network, int batch, int warmup, int measured,
                                     int workers, int averaging, int ompThreads, int size, Path sparkHome)
             throws IOException {
         List<String> command = new ArrayList<>();
@@ -298,8 +302,8 @@ final class TrainBench {
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBench.class.getName(), mode,
                 idx.toString(), network, Integer.toString(batch), Integer.toString(warmup), Integer.toString(measured),
-                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size), cacheMode,
-                Double.toString(widthMultiplier)));
+                Integer.toString(workers), Integer.toString(averaging), Integer.toString(size), dl4j.cacheMode(),
+                Double.toString(dl4j.widthMultiplier())));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         if (ompThreads > 0) {
             pb.environment().put("OMP_NUM_THREADS", Integer.toString(ompThreads));
