@@ -339,3 +339,77 @@ show(png(Pipeline.augmentationPreview(spark, fmnist, List.of(), 6, 8, 0).get("pi
 ])
 json.dump(nb01, open(sys.argv[1]+"/01-explore-dataset.ipynb","w"), indent=1)
 json.dump(nb02, open(sys.argv[1]+"/02-augmentation.ipynb","w"), indent=1)
+
+# Notebook 03 as a Zeppelin note: the same pipeline calls in %spark (Scala) paragraphs, on the session Zeppelin
+# created (`spark`), which the pipeline uses and leaves running. ZeppelinNoteTest parses it and compiles its code.
+ZEPPELIN_SETUP = r'''
+// The spark interpreter needs the project's jar: add pipeline/target/cnn-pipeline-<version>-spark.jar to its
+// dependencies (or spark.jars), and the --add-opens of pipeline/target/jvm.options to its driver options.
+import io.cnnpipeline.pipeline._
+import io.cnnpipeline.ingest._
+import io.cnnpipeline.training._
+import io.cnnpipeline.evaluation._
+import io.cnnpipeline.model._
+import scala.collection.JavaConverters._
+io.cnnpipeline.training.dl4j.JvmSettings.install()
+def png(bytes: Array[Byte]): Unit =
+  println("%html <img src=\"data:image/png;base64," + java.util.Base64.getEncoder.encodeToString(bytes) + "\"/>")
+def pngFile(path: java.nio.file.Path): Unit = png(java.nio.file.Files.readAllBytes(path))
+'''
+ZEPPELIN = [
+("md", nb03["cells"][0]["source"]),
+("spark", ZEPPELIN_SETUP),
+("spark", r'''
+val config = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, java.util.List.of(), java.util.List.of(
+  "demo.images-dir=work/nb03/images", "demo.train-limit=3000", "demo.test-limit=500",
+  "preprocess.output=work/nb03/dataset", "train.runs-dir=work/nb03/runs",
+  "train.epochs=3", "train.train-accuracy-sample=500"))
+Demo.prepareImages(config)
+val data = Pipeline.preprocess(spark, config)
+println(data.summary())
+'''),
+("md", "## Train\n\nTwo workers fit 5 minibatches of 32 each between parameter averagings (`train.averaging-frequency`)."),
+("spark", r'''
+val run = Pipeline.train(spark, config)
+run.epochs().asScala.foreach(m => println(m.summary(run.configuredEpochs())))
+val runDir = java.nio.file.Path.of(java.net.URI.create(run.runDir()))
+pngFile(runDir.resolve("plots/loss.png"))
+pngFile(runDir.resolve("plots/accuracy.png"))
+'''),
+("md", "## Evaluate: centre crop vs 10-crop vs multi-scale"),
+("spark", r'''
+val report = Pipeline.evaluate(spark, config.withRunId(run.runId()))
+println("%table mode\ttop-1 accuracy\ttop-5 accuracy\n" + report.modes().asScala.map { case (mode, r) =>
+  f"$mode\t${100 * (1 - r.top1Error())}%.2f\t${100 * (1 - r.topKError())}%.2f" }.mkString("\n"))
+png(EvaluationPlots.accuracyByMode(report, 640))
+png(EvaluationPlots.confusionHeatmap(report, "multi-scale", 640))
+'''),
+("md", "## Misclassified test images\n\n`TrainedModel` classifies image files on the driver with the evaluation's centre-crop geometry."),
+("spark", r'''
+val model = TrainedModel.load(run.runDir())
+val files = java.nio.file.Files.walk(java.nio.file.Path.of("work/nb03/images/test")).iterator().asScala
+  .filter(p => java.nio.file.Files.isRegularFile(p)).toList.sorted
+val predictions = model.predict(files.map(f => model.decode(f)).asJava).asScala
+val wrong = files.zip(predictions).filter { case (f, p) => p.best().name() != f.getParent.getFileName.toString }
+println(s"${wrong.size} of ${files.size} test images misclassified (centre crop)")
+println("%table file\ttrue\tpredicted\tprobability\n" + wrong.take(12).map { case (f, p) =>
+  f"${f.getFileName}\t${f.getParent.getFileName}\t${p.best().name()}\t${p.best().probability()}%.2f" }.mkString("\n"))
+'''),
+]
+
+def zpln(paragraphs, name):
+    out = []
+    for i, (kind, text) in enumerate(paragraphs):
+        body = text if isinstance(text, str) else "".join(text)
+        out.append({"id": "paragraph_%02d" % i, "title": None,
+                    "text": "%" + kind + "\n" + body.strip() + "\n",
+                    "config": {"editorSetting": {"language": "scala" if kind == "spark" else "markdown",
+                                                 "editOnDblClick": kind == "md"},
+                               "editorMode": "ace/mode/" + ("scala" if kind == "spark" else "markdown")},
+                    "settings": {"params": {}, "forms": {}}, "status": "READY"})
+    return {"paragraphs": out, "name": name, "id": "CNNPIPELINE03", "defaultInterpreterGroup": "spark",
+            "version": "0.10.1", "noteParams": {}, "noteForms": {}, "angularObjects": {},
+            "config": {"isZeppelinNotebookCronEnable": False}, "info": {}}
+
+json.dump(zpln(ZEPPELIN, "cnn-pipeline/03-train-and-evaluate"), open(sys.argv[1] + "/03-train-and-evaluate.zpln", "w"),
+          indent=1)
