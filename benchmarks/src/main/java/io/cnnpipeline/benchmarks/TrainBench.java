@@ -177,9 +177,9 @@ final class TrainBench {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Path export = Files.createTempDirectory("bench-train-export");
             io.cnnpipeline.training.TrainableNetwork.Spark sparkNet = net.spark(jsc, shared
-                    ? io.cnnpipeline.training.TrainingJob.gradientSharingMaster(config, jsc, workers, batch,
+                    ? io.cnnpipeline.training.TrainingMasters.gradientSharing(config, jsc, workers, batch,
                             export.toString(), 42)
-                    : io.cnnpipeline.training.TrainingJob.trainingMaster(config, workers, batch, export.toString(), 42));
+                    : io.cnnpipeline.training.TrainingMasters.parameterAveraging(config, workers, batch, export.toString(), 42));
             // As in a training job, the minibatches are cached on the executors and the RDD's partitions are small:
             // jsc.parallelize(data) would put every partition's minibatches into each task (5 MB per task here, sent
             // again for every averaging round).

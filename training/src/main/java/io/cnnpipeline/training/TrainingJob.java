@@ -1,9 +1,6 @@
 package io.cnnpipeline.training;
 
-import io.cnnpipeline.training.dl4j.JvmSettings;
-import io.cnnpipeline.training.dl4j.LayerHelpers;
 import io.cnnpipeline.training.zoo.Networks;
-import io.cnnpipeline.core.BuildInfo;
 import io.cnnpipeline.dataset.DatasetDirectory;
 import io.cnnpipeline.core.HadoopFiles;
 import io.cnnpipeline.core.Json;
@@ -16,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +26,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.stats.StatsUtils;
@@ -71,249 +66,310 @@ public final class TrainingJob {
     }
 
     /**
-     * Runs the training.
+     * Runs the training: opens (or resumes) the run directory, builds (or restores, or transfers) the network, then
+     * fits epoch after epoch — each a seeded training master over the epoch's augmented minibatches, followed by the
+     * epoch's bookkeeping (metrics, report, best model, checkpoint, schedule and early-stopping decisions) — and
+     * writes the model.
      *
      * @param resolvedConfig text written to {@code config.resolved.conf} (may be empty)
-     * @throws IllegalStateException if the run directory already exists or the dataset cannot be used
+     * @throws io.cnnpipeline.core.StageFailedException if the run directory already exists (new run) or there is
+     *                                                   nothing to resume
+     * @throws InvalidConfigException if the augmentation cannot use the dataset (e.g. PCA lighting on luma)
+     * @throws IllegalStateException if the loss or the parameters stop being finite, or an epoch overruns
+     *                               {@code train.epoch-timeout-minutes}
      */
     public static TrainResult run(SparkSession spark, TrainingConfig config, String resolvedConfig) {
-        long start = System.nanoTime();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
-        AugmentationPipeline augmentation;
+        Run run = new Run(spark, config);
+        run.openRunDirectory(resolvedConfig);
+        run.prepareNetwork();
+        run.loadSplits();
         try {
-            augmentation = config.augmentation().withStats(dataset.stats());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException("train.augmentation", e.getMessage() + " (dataset " + dataset.uri() + ")",
-                    null);
-        }
-        FileSystem fs = HadoopFiles.fs(config.runsDir(), hadoop);
-        Path runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
-        Checkpoints checkpoints = new Checkpoints(fs, runDir, config.keepCheckpoints());
-        Checkpoints.State resumeFrom = null;
-        boolean resume = config.resume() == TrainingConfig.ResumeMode.TRUE
-                || (config.resume() == TrainingConfig.ResumeMode.AUTO && hasCheckpointElseStartOver(fs, runDir, checkpoints));
-        if (resume) {
-            resumeFrom = resumable(fs, runDir, checkpoints, dataset);
-            HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
-                    + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
-        } else {
-            if (HadoopFiles.exists(fs, runDir)) {
-                throw new io.cnnpipeline.core.StageFailedException("Cannot create run directory " + runDir
-                        + ": it already exists (choose another train.run-id, or resume it with train --resume)");
-            }
-            try {
-                fs.mkdirs(runDir);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot create run directory " + runDir, e);
-            }
-            HadoopFiles.writeAtomically(fs, new Path(runDir, RESOLVED_CONFIG_FILE),
-                    resolvedConfig.getBytes(StandardCharsets.UTF_8));
-            HadoopFiles.writeAtomically(fs, new Path(runDir, RunDirectory.PROVENANCE),
-                    Json.toBytes(provenance(spark, config, dataset)));
-        }
-
-        RunDirectory.markLatest(fs, runDir.getParent(), config.runId());
-
-        int channels = dataset.stats().channels();
-        int classes = dataset.classes().size();
-        int size = config.inputSize();
-        Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
-        int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
-
-        TrainableNetwork net;
-        if (resumeFrom != null) {
-            net = checkpoints.load(resumeFrom);
-            LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
-                    net.iterationCount(), checkpoints.latestModel());
-        } else if (config.transfer().enabled()) {
-            net = Transfer.build(config, hadoop, size, channels, classes);
-        } else {
-            net = TrainableNetwork.of(Networks.create(config, size, size, channels, classes));
-        }
-        LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, {}",
-                config.network().id(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
-                workers, config.batchSizePerWorker(), config.trainingMaster() == TrainingConfig.TrainingMaster.GRADIENT_SHARING
-                        ? "gradient sharing (" + config.gradientSharing().thresholdAlgorithm().id() + " threshold "
-                                + config.gradientSharing().threshold() + ")"
-                        : "averaging every " + config.averagingFrequency());
-
-        Path exportDir = new Path(runDir, ".export");
-        TrainableNetwork.Spark sparkNet = null;
-        SparkTrainingStats trainingStats = null;
-
-        Dataset<Row> train = dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism());
-        long trainCount = dataset.count(ShardSchema.TRAIN);
-        JavaRDD<DataSet> trainSample = null;
-        if (config.trainAccuracySample() > 0) {
-            double fraction = Math.min(1.0, (double) config.trainAccuracySample() / trainCount);
-            long seed = config.seed();
-            Dataset<Row> sample = train.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
-                    RandomStreams.unitInterval(seed, RandomStreams.SHUFFLE, r.<String>getAs(ShardSchema.KEY.name()))
-                            < fraction);
-            trainSample = Minibatches.centreCrop(sample, size, normalizer, classes, config.batchSizePerWorker());
-        }
-        JavaRDD<DataSet> validation = dataset.hasSplit(ShardSchema.VALIDATION)
-                ? Minibatches.centreCrop(dataset.shards(spark, ShardSchema.VALIDATION, 2 * jsc.defaultParallelism()), size, normalizer, classes,
-                config.batchSizePerWorker())
-                : null;
-
-        boolean gradientSharing = config.trainingMaster() == TrainingConfig.TrainingMaster.GRADIENT_SHARING;
-        List<EpochMetrics> metrics = resumeFrom == null ? new ArrayList<>()
-                : readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch());
-        int globalBatch = workers * config.batchSizePerWorker();   // the first epoch's (Smith et al. keep the rate)
-        double baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
-        boolean scheduled = config.updater() != TrainingConfig.Updater.ADADELTA;
-        double plateauFactor = resumeFrom == null ? 1.0 : resumeFrom.plateauFactor();
-        double bestValidation = resumeFrom == null ? -1 : resumeFrom.bestValidation();
-        int sinceBest = resumeFrom == null ? 0 : resumeFrom.epochsSinceBest();
-        long lastCheckpoint = System.nanoTime();
-        if (config.referenceBatchSize() > 0) {
-            LOG.info("train: linear scaling rule: learning rate {} x {} / {} = {}", config.learningRate(), globalBatch,
-                    config.referenceBatchSize(), baseRate);
-        }
-        try {
-            for (int epoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1; epoch <= config.epochs(); epoch++) {
-                // A master per epoch, seeded from (seed, epoch): its random splits into averaging rounds are then
-                // the same whether the run was resumed or not.
-                long masterSeed = RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master");
-                sparkNet = net.spark(jsc, gradientSharing
-                        ? gradientSharingMaster(config, jsc, workers, config.batchSizeAt(epoch), exportDir.toString(),
-                                masterSeed)
-                        : trainingMaster(config, workers, config.batchSizeAt(epoch), exportDir.toString(), masterSeed));
-                sparkNet.setCollectTrainingStats(config.collectTrainingStats());
-                if (config.lars()) {
-                    ((ParameterAveragingTrainingMaster) sparkNet.trainingMaster()).setListeners(List.of(
-                            new LarsListener(config.larsTrustCoefficient(), config.weightDecay())));
-                }
-                int batch = config.batchSizeAt(epoch);
-                JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer,
-                        classes, batch, config.seed(), epoch, workers).persist(StorageLevel.MEMORY_ONLY());
-                // The master persists and counts the minibatches anyway (same storage level); counting first gives
-                // the schedule the epoch's exact number of iterations.
-                long minibatchCount = minibatches.count();
-                double rate = Double.NaN;
-                if (scheduled) {
-                    // Gradient sharing's workers count iterations on their own (from their parameter server), so the
-                    // rate is the schedule's value at the epoch's start, for the whole epoch.
-                    LearningRateSchedule.EpochRates rates = gradientSharing
-                            ? LearningRateSchedule.EpochRates.atEpochStart(config.lrSchedule(), baseRate,
-                                    plateauFactor, config.epochs(), epoch - 1)
-                            : new LearningRateSchedule.EpochRates(config.lrSchedule(), baseRate, plateauFactor,
-                                    config.epochs(), epoch - 1, net.iterationCount(),
-                                    iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
-                    net.setLearningRates(rates, config.transfer().lrMultipliers());
-                    rate = rates.valueAt(net.iterationCount(), epoch - 1);
-                }
-                int iterationsBefore = net.iterationCount();
-                long t0 = System.nanoTime();
-                try (EpochWatchdog watchdog = EpochWatchdog.start(jsc, config.runId(), epoch,
-                        config.epochTimeoutMinutes())) {
-                    try {
-                        sparkNet.fit(minibatches);
-                    } catch (Exception e) {   // a cancelled job surfaces as Spark's (checked) SparkException
-                        if (!watchdog.fired()) {
-                            throw e;
-                        }
-                        Path good = checkpoints.latestModel();
-                        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-                                "Cannot finish epoch %d: its fit took longer than %s (train.epoch-timeout-minutes) "
-                                        + "and its Spark jobs were cancelled; %s", epoch, watchdog.limit(),
-                                good == null ? "no checkpoint was written"
-                                        : "the last checkpoint is " + good + " (train --resume continues from it)"),
-                                e);
-                    }
-                }
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                if (gradientSharing) {
-                    // The driver's copy receives the shared updates, not the workers' iteration counts (which
-                    // start from their parameter server's; in local mode a worker's network even shares the
-                    // driver's configuration object, where the count lives): count an iteration per minibatch
-                    // each worker fitted.
-                    net.setIterationCount(iterationsBefore + (int) ((minibatchCount + workers - 1) / workers));
-                }
-                if (config.collectTrainingStats() && sparkNet.trainingStats() != null) {
-                    if (trainingStats == null) {
-                        trainingStats = sparkNet.trainingStats();
-                    } else {
-                        trainingStats.addOtherTrainingStats(sparkNet.trainingStats());
-                    }
-                }
-                minibatches.unpersist(false);
-                HadoopFiles.deleteQuietly(fs, exportDir);
-                double loss = sparkNet.score();
-                boolean finite = Double.isFinite(loss) && finite(net.params());
-                Double trainAcc = !finite || trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
-                Double valAcc = !finite || validation == null ? null : sparkNet.evaluate(validation).accuracy();
-                EpochMetrics m = new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds,
-                        trainCount / seconds, rate, batch, net.iterationCount());
-                metrics.add(m);
-                LOG.info("train: {}", m.summary(config.epochs()));
-                writeMetrics(fs, new Path(runDir, RunDirectory.METRICS), metrics);
-                try {
-                    TrainingReport.write(fs, runDir, config.runId() + ": " + config.network().id() + " on "
-                            + dataset.uri(), metrics, config.collectTrainingStats());
-                } catch (RuntimeException | LinkageError e) {
-                    LOG.warn("train: cannot write the report's plots: {}", e.toString());
-                }
-                if (!finite) {
-                    Path good = checkpoints.latestModel();
-                    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-                            "Cannot continue training: %s after epoch %d (iteration %d); %s", Double.isFinite(loss)
-                                    ? "the parameters are not finite" : "the loss is " + loss, epoch,
-                            net.iterationCount(), good == null ? "no checkpoint was written"
-                                    : "the last good checkpoint is " + good + " (lower train.learning-rate, then "
-                                    + "train --resume)"));
-                }
-                if (valAcc != null && config.lrSchedule().plateauPatience() > 0) {
-                    if (valAcc > bestValidation) {
-                        bestValidation = valAcc;
-                        sinceBest = 0;
-                    } else if (++sinceBest >= config.lrSchedule().plateauPatience()) {
-                        plateauFactor *= config.lrSchedule().plateauFactor();
-                        sinceBest = 0;
-                        LOG.info("train: validation accuracy has not improved for {} epochs; learning rate x {}",
-                                config.lrSchedule().plateauPatience(), config.lrSchedule().plateauFactor());
-                    }
-                }
-                boolean best = valAcc != null && metrics.stream().filter(x -> x.validationAccuracy() != null)
-                        .allMatch(x -> x == m || x.validationAccuracy() < valAcc);
-                if (best) {
-                    HadoopFiles.writeAtomically(fs, new Path(runDir, BEST_MODEL_FILE), net.bytes());
-                }
-                boolean byEpochs = config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0;
-                boolean byTime = config.checkpointEveryMinutes() > 0
-                        && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes();
-                if (config.checkpointing() && (byEpochs || byTime || epoch == config.epochs())) {
-                    Path written = checkpoints.write(net, Checkpoints.state(epoch, net.iterationCount(),
-                            plateauFactor, bestValidation, sinceBest));
-                    lastCheckpoint = System.nanoTime();
-                    LOG.info("train: checkpoint {}", written);
-                }
-                if (config.earlyStoppingPatience() > 0 && valAcc != null && epochsWithoutImprovement(metrics)
-                        >= config.earlyStoppingPatience()) {
-                    LOG.info("train: early stopping after epoch {}: validation accuracy has not improved for {} epochs "
-                            + "(best model in {})", epoch, config.earlyStoppingPatience(), BEST_MODEL_FILE);
+            for (int epoch = run.firstEpoch(); epoch <= config.epochs(); epoch++) {
+                if (run.afterEpoch(run.fitEpoch(epoch))) {
                     break;
                 }
             }
         } finally {
-            HadoopFiles.deleteQuietly(fs, exportDir);
+            HadoopFiles.deleteQuietly(run.fs, run.exportDir);
+        }
+        return run.finish();
+    }
+
+    /** One training run's state, step by step (driver-side). */
+    private static final class Run {
+        final long start = System.nanoTime();
+        final SparkSession spark;
+        final TrainingConfig config;
+        final JavaSparkContext jsc;
+        final Configuration hadoop;
+        final DatasetDirectory dataset;
+        final AugmentationPipeline augmentation;
+        final FileSystem fs;
+        final Path runDir;
+        final Path exportDir;
+        final Checkpoints checkpoints;
+        final int channels;
+        final int classes;
+        final int size;
+        final int workers;
+        final Normalizer normalizer;
+        final List<EpochMetrics> metrics = new ArrayList<>();
+        Checkpoints.State resumeFrom;
+        TrainableNetwork net;
+        ValidationTracker validation;
+        double baseRate;
+        Dataset<Row> train;
+        long trainCount;
+        JavaRDD<DataSet> trainSample;
+        JavaRDD<DataSet> validationBatches;
+        TrainableNetwork.Spark sparkNet;
+        SparkTrainingStats trainingStats;
+        long lastCheckpoint = System.nanoTime();
+
+        Run(SparkSession spark, TrainingConfig config) {
+            this.spark = spark;
+            this.config = config;
+            this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            this.hadoop = spark.sparkContext().hadoopConfiguration();
+            this.dataset = DatasetDirectory.open(config.dataset(), hadoop);
+            try {
+                this.augmentation = config.augmentation().withStats(dataset.stats());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(io.cnnpipeline.augment.AugmentationConfig.AUGMENTATION.name(),
+                        e.getMessage() + " (dataset " + dataset.uri() + ")", null);
+            }
+            this.fs = HadoopFiles.fs(config.runsDir(), hadoop);
+            this.runDir = fs.makeQualified(new Path(new Path(config.runsDir()), config.runId()));
+            this.exportDir = new Path(runDir, ".export");
+            this.checkpoints = new Checkpoints(fs, runDir, config.keepCheckpoints());
+            this.channels = dataset.stats().channels();
+            this.classes = dataset.classes().size();
+            this.size = config.inputSize();
+            this.normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
+            this.workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
         }
 
-        Path modelPath = new Path(runDir, ModelMeta.MODEL_FILE);
-        HadoopFiles.writeAtomically(fs, modelPath, net.bytes());
-        ModelMeta meta = new ModelMeta(config.network().id(), dataset.classes(), size, size, channels,
-                dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
-        HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
-        if (config.collectTrainingStats()) {
-            writeStatsHtml(trainingStats, fs, new Path(runDir, "training-stats.html"), jsc);
+        boolean gradientSharing() {
+            return config.trainingMaster() == TrainingConfig.TrainingMaster.GRADIENT_SHARING;
         }
-        TrainResult result = new TrainResult(config.runId(), runDir.toString(), modelPath.toString(),
-                List.copyOf(metrics), config.epochs(), (System.nanoTime() - start) / 1e9);
-        LOG.info("train: model written to {}", modelPath);
-        return result;
+
+        /** A new run directory (config, provenance), or the checkpoint of the run to resume; then the latest pointer. */
+        void openRunDirectory(String resolvedConfig) {
+            boolean resume = config.resume() == TrainingConfig.ResumeMode.TRUE
+                    || (config.resume() == TrainingConfig.ResumeMode.AUTO
+                    && hasCheckpointElseStartOver(fs, runDir, checkpoints));
+            if (resume) {
+                resumeFrom = resumable(fs, runDir, checkpoints, dataset);
+                HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
+                        + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
+                metrics.addAll(readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch()));
+            } else {
+                if (HadoopFiles.exists(fs, runDir)) {
+                    throw new io.cnnpipeline.core.StageFailedException("Cannot create run directory " + runDir
+                            + ": it already exists (choose another train.run-id, or resume it with train --resume)");
+                }
+                try {
+                    fs.mkdirs(runDir);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot create run directory " + runDir, e);
+                }
+                HadoopFiles.writeAtomically(fs, new Path(runDir, RESOLVED_CONFIG_FILE),
+                        resolvedConfig.getBytes(StandardCharsets.UTF_8));
+                HadoopFiles.writeAtomically(fs, new Path(runDir, RunDirectory.PROVENANCE),
+                        Json.toBytes(provenance(spark, config, dataset)));
+            }
+            RunDirectory.markLatest(fs, runDir.getParent(), config.runId());
+            validation = new ValidationTracker(config, resumeFrom, metrics);
+        }
+
+        /** The network: from the checkpoint when resuming, from a trained model for transfer, else a new one. */
+        void prepareNetwork() {
+            if (resumeFrom != null) {
+                net = checkpoints.load(resumeFrom);
+                LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
+                        net.iterationCount(), checkpoints.latestModel());
+            } else if (config.transfer().enabled()) {
+                net = Transfer.build(config, hadoop, size, channels, classes);
+            } else {
+                net = TrainableNetwork.of(Networks.create(config, size, size, channels, classes));
+            }
+            LOG.info("train: {} ({} parameters) on {} ({} train images, {} classes), {} workers x batch {}, {}",
+                    config.network().id(), net.numParams(), dataset.uri(), dataset.count(ShardSchema.TRAIN), classes,
+                    workers, config.batchSizePerWorker(), gradientSharing()
+                            ? "gradient sharing (" + config.gradientSharing().thresholdAlgorithm().id() + " threshold "
+                                    + config.gradientSharing().threshold() + ")"
+                            : "averaging every " + config.averagingFrequency());
+            int globalBatch = workers * config.batchSizePerWorker();   // the first epoch's (Smith et al. keep it)
+            baseRate = LearningRateSchedule.scaled(config.learningRate(), globalBatch, config.referenceBatchSize());
+            if (config.referenceBatchSize() > 0) {
+                LOG.info("train: linear scaling rule: learning rate {} x {} / {} = {}", config.learningRate(),
+                        globalBatch, config.referenceBatchSize(), baseRate);
+            }
+        }
+
+        /** The train split, the seeded sample of it scored each epoch, and the validation minibatches. */
+        void loadSplits() {
+            train = dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism());
+            trainCount = dataset.count(ShardSchema.TRAIN);
+            if (config.trainAccuracySample() > 0) {
+                double fraction = Math.min(1.0, (double) config.trainAccuracySample() / trainCount);
+                long seed = config.seed();
+                Dataset<Row> sample = train.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
+                        RandomStreams.unitInterval(seed, RandomStreams.SHUFFLE, r.<String>getAs(ShardSchema.KEY.name()))
+                                < fraction);
+                trainSample = Minibatches.centreCrop(sample, size, normalizer, classes, config.batchSizePerWorker());
+            }
+            validationBatches = dataset.hasSplit(ShardSchema.VALIDATION)
+                    ? Minibatches.centreCrop(dataset.shards(spark, ShardSchema.VALIDATION, 2 * jsc.defaultParallelism()),
+                    size, normalizer, classes, config.batchSizePerWorker())
+                    : null;
+        }
+
+        int firstEpoch() {
+            return resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
+        }
+
+        /** Fits one epoch and scores it (train sample and validation accuracy unless the loss is not finite). */
+        EpochMetrics fitEpoch(int epoch) throws IllegalStateException {
+            // A master per epoch, seeded from (seed, epoch): its random splits into averaging rounds are then the
+            // same whether the run was resumed or not.
+            long masterSeed = RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master");
+            int batch = config.batchSizeAt(epoch);
+            sparkNet = net.spark(jsc, TrainingMasters.forEpoch(config, jsc, workers, batch, exportDir.toString(),
+                    masterSeed));
+            sparkNet.setCollectTrainingStats(config.collectTrainingStats());
+            JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer, classes, batch,
+                    config.seed(), epoch, workers).persist(StorageLevel.MEMORY_ONLY());
+            // The master persists and counts the minibatches anyway (same storage level); counting first gives the
+            // schedule the epoch's exact number of iterations.
+            long minibatchCount = minibatches.count();
+            double rate = setLearningRates(epoch, minibatchCount);
+            int iterationsBefore = net.iterationCount();
+            long t0 = System.nanoTime();
+            fitWithin(epoch, minibatches);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (gradientSharing()) {
+                // The driver's copy receives the shared updates, not the workers' iteration counts (which start from
+                // their parameter server's; in local mode a worker's network even shares the driver's configuration
+                // object, where the count lives): count an iteration per minibatch each worker fitted.
+                net.setIterationCount(iterationsBefore + (int) ((minibatchCount + workers - 1) / workers));
+            }
+            if (config.collectTrainingStats() && sparkNet.trainingStats() != null) {
+                if (trainingStats == null) {
+                    trainingStats = sparkNet.trainingStats();
+                } else {
+                    trainingStats.addOtherTrainingStats(sparkNet.trainingStats());
+                }
+            }
+            minibatches.unpersist(false);
+            HadoopFiles.deleteQuietly(fs, exportDir);
+            double loss = sparkNet.score();
+            boolean finite = Double.isFinite(loss) && finite(net.params());
+            Double trainAcc = !finite || trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
+            Double valAcc = !finite || validationBatches == null ? null
+                    : sparkNet.evaluate(validationBatches).accuracy();
+            return new EpochMetrics(epoch, loss, trainAcc, valAcc, trainCount, seconds, trainCount / seconds, rate,
+                    batch, net.iterationCount());
+        }
+
+        /**
+         * The epoch's learning rates on the network (with the transfer's per-layer multipliers); returns the rate at
+         * the epoch's start, or NaN for AdaDelta (no learning rate).
+         */
+        private double setLearningRates(int epoch, long minibatchCount) {
+            if (config.updater() == TrainingConfig.Updater.ADADELTA) {
+                return Double.NaN;
+            }
+            // Gradient sharing's workers count iterations on their own (from their parameter server), so the rate is
+            // the schedule's value at the epoch's start, for the whole epoch.
+            LearningRateSchedule.EpochRates rates = gradientSharing()
+                    ? LearningRateSchedule.EpochRates.atEpochStart(config.lrSchedule(), baseRate,
+                            validation.plateauFactor(), config.epochs(), epoch - 1)
+                    : new LearningRateSchedule.EpochRates(config.lrSchedule(), baseRate, validation.plateauFactor(),
+                            config.epochs(), epoch - 1, net.iterationCount(),
+                            iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
+            net.setLearningRates(rates, config.transfer().lrMultipliers());
+            return rates.valueAt(net.iterationCount(), epoch - 1);
+        }
+
+        /** Fits the minibatches, cancelling the epoch's Spark jobs when it overruns train.epoch-timeout-minutes. */
+        private void fitWithin(int epoch, JavaRDD<DataSet> minibatches) {
+            try (EpochWatchdog watchdog = EpochWatchdog.start(jsc, config.runId(), epoch,
+                    config.epochTimeoutMinutes())) {
+                try {
+                    sparkNet.fit(minibatches);
+                } catch (Exception e) {   // a cancelled job surfaces as Spark's (checked) SparkException
+                    if (!watchdog.fired()) {
+                        throw e;
+                    }
+                    Path good = checkpoints.latestModel();
+                    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                            "Cannot finish epoch %d: its fit took longer than %s (train.epoch-timeout-minutes) and its "
+                                    + "Spark jobs were cancelled; %s", epoch, watchdog.limit(),
+                            good == null ? "no checkpoint was written"
+                                    : "the last checkpoint is " + good + " (train --resume continues from it)"), e);
+                }
+            }
+        }
+
+        /**
+         * The epoch's bookkeeping: metrics and report, the stop on a non-finite loss, best model, checkpoint; returns
+         * whether early stopping ends the run.
+         */
+        boolean afterEpoch(EpochMetrics m) {
+            metrics.add(m);
+            LOG.info("train: {}", m.summary(config.epochs()));
+            writeMetrics(fs, new Path(runDir, RunDirectory.METRICS), metrics);
+            try {
+                TrainingReport.write(fs, runDir, config.runId() + ": " + config.network().id() + " on "
+                        + dataset.uri(), metrics, config.collectTrainingStats());
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("train: cannot write the report's plots: {}", e.toString());
+            }
+            if (!(Double.isFinite(m.loss()) && finite(net.params()))) {
+                Path good = checkpoints.latestModel();
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                        "Cannot continue training: %s after epoch %d (iteration %d); %s", Double.isFinite(m.loss())
+                                ? "the parameters are not finite" : "the loss is " + m.loss(), m.epoch(),
+                        net.iterationCount(), good == null ? "no checkpoint was written"
+                                : "the last good checkpoint is " + good + " (lower train.learning-rate, then "
+                                + "train --resume)"));
+            }
+            ValidationTracker.Outcome outcome = validation.observe(m.validationAccuracy());
+            if (outcome.best()) {
+                HadoopFiles.writeAtomically(fs, new Path(runDir, BEST_MODEL_FILE), net.bytes());
+            }
+            int epoch = m.epoch();
+            boolean byEpochs = config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0;
+            boolean byTime = config.checkpointEveryMinutes() > 0
+                    && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes();
+            if (config.checkpointing() && (byEpochs || byTime || epoch == config.epochs())) {
+                Path written = checkpoints.write(net, Checkpoints.state(epoch, net.iterationCount(),
+                        validation.plateauFactor(), validation.plateauBest(), validation.plateauEpochsSinceBest()));
+                lastCheckpoint = System.nanoTime();
+                LOG.info("train: checkpoint {}", written);
+            }
+            if (outcome.stop()) {
+                LOG.info("train: early stopping after epoch {}: validation accuracy has not improved for {} epochs "
+                        + "(best model in {})", epoch, config.earlyStoppingPatience(), BEST_MODEL_FILE);
+            }
+            return outcome.stop();
+        }
+
+        /** model.zip, model-meta.json and the training statistics; the result. */
+        TrainResult finish() {
+            Path modelPath = new Path(runDir, ModelMeta.MODEL_FILE);
+            HadoopFiles.writeAtomically(fs, modelPath, net.bytes());
+            ModelMeta meta = new ModelMeta(config.network().id(), dataset.classes(), size, size, channels,
+                    dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
+            HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
+            if (config.collectTrainingStats()) {
+                writeStatsHtml(trainingStats, fs, new Path(runDir, "training-stats.html"), jsc);
+            }
+            LOG.info("train: model written to {}", modelPath);
+            return new TrainResult(config.runId(), runDir.toString(), modelPath.toString(), List.copyOf(metrics),
+                    config.epochs(), (System.nanoTime() - start) / 1e9);
+        }
     }
 
     /**
@@ -376,20 +432,6 @@ public final class TrainingJob {
         return state;
     }
 
-    /** Epochs since the best validation accuracy (0 if the last epoch is the best). */
-    static int epochsWithoutImprovement(List<EpochMetrics> metrics) {
-        int bestAt = -1;
-        double best = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < metrics.size(); i++) {
-            Double v = metrics.get(i).validationAccuracy();
-            if (v != null && v > best) {
-                best = v;
-                bestAt = i;
-            }
-        }
-        return bestAt < 0 ? 0 : metrics.size() - 1 - bestAt;
-    }
-
     /** The first {@code epochs} lines of a run's metrics. */
     private static List<EpochMetrics> readMetrics(FileSystem fs, Path path, int epochs) {
         List<EpochMetrics> metrics = new ArrayList<>();
@@ -421,97 +463,6 @@ public final class TrainingJob {
         long perRound = (long) workers * averagingFrequency;
         long rounds = minibatches <= perRound ? 1 : minibatches / perRound;
         return rounds * averagingFrequency;
-    }
-
-    /**
-     * The dl4j-spark training master for a configuration: {@code workers} workers, each fitting
-     * {@code batchSizePerWorker}-example minibatches (the RDD holds DataSets of that size), averaging parameters every
-     * {@code averagingFrequency} minibatches, prefetching {@code prefetchBatches}, seeded from the root seed; its
-     * workers keep their network between averaging rounds ({@link KeptNetworksTrainingMaster}).
-     */
-    public static ParameterAveragingTrainingMaster trainingMaster(TrainingConfig config, int workers,
-                                                                  int batchSizePerWorker,
-                                                                  String exportDir, long rngSeed) {
-        // dl4j-spark timestamps its statistics with an NTP client by default, which needs internet access; the
-        // system clock is what the timeline uses here (cluster clocks are kept in sync by the OS).
-        JvmSettings.install();
-        ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(workers,
-                batchSizePerWorker)
-                .batchSizePerWorker(batchSizePerWorker)
-                .averagingFrequency(config.averagingFrequency())
-                .workerPrefetchNumBatches(config.prefetchBatches())
-                .rddTrainingApproach(config.rddTrainingApproach() == TrainingConfig.RddTrainingApproach.EXPORT
-                        ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
-                .exportDirectory(exportDir)
-                .storageLevel(StorageLevel.MEMORY_ONLY())
-                .repartionData(org.deeplearning4j.spark.api.Repartition.Never)
-                .rngSeed(rngSeed)
-                .collectTrainingStats(config.collectTrainingStats())
-                .trainingHooks(LayerHelpers.EXECUTOR_HOOK);
-        // Workers keep their network between averaging rounds; -Dcnnpipeline.rebuild-worker-networks=true builds a
-        // new one every round, as dl4j-spark does (for comparison).
-        return Boolean.getBoolean(REBUILD_WORKER_NETWORKS_PROPERTY) ? builder.build()
-                : KeptNetworksTrainingMaster.of(builder);
-    }
-
-    /** See {@link #trainingMaster}. */
-    public static final String REBUILD_WORKER_NETWORKS_PROPERTY = "cnnpipeline.rebuild-worker-networks";
-
-    /**
-     * dl4j-spark's gradient-sharing master ({@code SharedTrainingMaster}) for a configuration: minibatches of
-     * {@code batchSizePerWorker} examples (the RDD holds DataSets of that size) split into exactly {@code workers}
-     * Spark partitions (one long task per worker and epoch), threshold-encoded updates shared over
-     * Aeron UDP with the driver at {@code train.gradient-sharing.controller-address} (default
-     * {@code spark.driver.host}) and {@code controller-port}. A new master per epoch: dl4j-spark then sets up a new
-     * parameter server and new executor-side trainers from the driver's network, so the epoch's learning rate and
-     * batch size take effect.
-     */
-    public static org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster gradientSharingMaster(
-            TrainingConfig config, JavaSparkContext jsc, int workers, int batchSizePerWorker, String exportDir,
-            long rngSeed) {
-        TrainingConfig.GradientSharing g = config.gradientSharing();
-        JvmSettings.install();
-        String controller = g.controllerAddress().isEmpty()
-                ? jsc.getConf().get("spark.driver.host", "127.0.0.1") : g.controllerAddress();
-        org.nd4j.parameterserver.distributed.conf.VoidConfiguration voidConfiguration =
-                org.nd4j.parameterserver.distributed.conf.VoidConfiguration.builder()
-                        .executionMode(org.nd4j.parameterserver.distributed.enums.ExecutionMode.MANAGED)
-                        .forcedRole(org.nd4j.parameterserver.distributed.enums.NodeRole.SHARD)
-                        .controllerAddress(controller)
-                        .portSupplier(new org.nd4j.parameterserver.distributed.v2.transport.impl.StaticPortSupplier(
-                                g.controllerPort()))
-                        .networkMask(g.networkMask().isEmpty() ? null : g.networkMask())
-                        .build();
-        org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm threshold =
-                g.thresholdAlgorithm() == TrainingConfig.GradientSharing.ThresholdAlgorithm.FIXED
-                        ? new org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
-                                .FixedThresholdAlgorithm(g.threshold())
-                        : new org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
-                                .AdaptiveThresholdAlgorithm(g.threshold(), g.minSparsity(), g.maxSparsity(),
-                                        org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold
-                                                .AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE);
-        org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster master =
-                new org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster.Builder(voidConfiguration,
-                        workers, threshold, batchSizePerWorker)
-                        .batchSizePerWorker(batchSizePerWorker)
-                        .workersPerNode(g.workersPerNode())
-                        // Exactly one partition per worker. DL4J's default repartitioner makes one partition per
-                        // batchSizePerWorker / rddDataSetNumExamples (= 1) DataSets: a short Spark task per minibatch,
-                        // and every task that attaches to the executor's SharedTrainingWrapper while the previous
-                        // one is handing over its trainer thread (after its fit loop, before isFirst is cleared)
-                        // waits forever in BlockingObserver.waitTillDone, which has no timeout.
-                        .repartitioner(new org.deeplearning4j.spark.impl.repartitioner.EqualRepartitioner())
-                        .workerPrefetchNumBatches(config.prefetchBatches())
-                        .rddTrainingApproach(config.rddTrainingApproach() == TrainingConfig.RddTrainingApproach.EXPORT
-                                ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
-                        .exportDirectory(exportDir)
-                        .storageLevel(StorageLevel.MEMORY_ONLY())
-                        .rngSeed(rngSeed)
-                        .collectTrainingStats(config.collectTrainingStats())
-                        .build();
-        // The master does not pass training hooks to its workers, but it does pass listeners.
-        master.setListeners(List.of(LayerHelpers.EXECUTOR_LISTENER));
-        return master;
     }
 
     private static void writeMetrics(FileSystem fs, Path path, List<EpochMetrics> metrics) {

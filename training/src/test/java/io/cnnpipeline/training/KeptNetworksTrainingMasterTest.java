@@ -51,11 +51,11 @@ class KeptNetworksTrainingMasterTest {
         assertTrue(reused > 0 && built > 0, "rounds that reused a network: " + reused + ", that built one: " + built);
 
         TrainResult b;
-        System.setProperty(TrainingJob.REBUILD_WORKER_NETWORKS_PROPERTY, "true");
+        System.setProperty(TrainingMasters.REBUILD_WORKER_NETWORKS_PROPERTY, "true");
         try {
             b = TrainingJob.run(SPARK, TrainingFixtures.with(kept, Map.of("runId", "rebuilt")), "");
         } finally {
-            System.clearProperty(TrainingJob.REBUILD_WORKER_NETWORKS_PROPERTY);
+            System.clearProperty(TrainingMasters.REBUILD_WORKER_NETWORKS_PROPERTY);
         }
         assertEquals(reused, KeptNetworksTrainingMaster.Worker.REUSED.get() - reused0, "the second run rebuilt");
 

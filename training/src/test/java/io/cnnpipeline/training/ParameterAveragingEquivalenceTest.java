@@ -44,7 +44,7 @@ class ParameterAveragingEquivalenceTest {
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SPARK.sparkContext());
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(jsc, start,
-                TrainingJob.trainingMaster(config, 2, config.batchSizePerWorker(),
+                TrainingMasters.parameterAveraging(config, 2, config.batchSizePerWorker(),
                         System.getProperty("java.io.tmpdir") + "/unused-export", 42));
         spark.fit(jsc.parallelize(two, 2));
         MultiLayerNetwork averaged = spark.getNetwork();

@@ -192,7 +192,7 @@ class TrainingJobTest {
                 "sgd", 1e-12, 10, 2, 8, 2, "direct", AUG), new java.util.TreeMap<>(), 2);
         TrainResult stopped = TrainingJob.run(SPARK, stalled, "");
         assertEquals(3, stopped.epochs().size(), "stopped after 2 epochs without improvement");
-        assertEquals(2, TrainingJob.epochsWithoutImprovement(stopped.epochs()));
+        assertEquals(2, ValidationTracker.epochsSinceBest(stopped.epochs()));
     }
 
     private static MultiLayerNetwork model(Path run) throws IOException {
