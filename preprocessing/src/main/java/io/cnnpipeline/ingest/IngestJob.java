@@ -112,209 +112,294 @@ public final class IngestJob {
     }
 
     /**
-     * Runs the job.
+     * A row of {@link #PROCESSED_SCHEMA} from (field, value) pairs — a {@link ShardSchema.Field} or a column name of
+     * the processing columns; the fields not given are null.
+     */
+    static Row row(Object[][] fieldValues) {
+        Object[] values = new Object[PROCESSED_SCHEMA.size()];
+        for (Object[] fv : fieldValues) {
+            String name = fv[0] instanceof ShardSchema.Field f ? f.name() : (String) fv[0];
+            values[PROCESSED_SCHEMA.fieldIndex(name)] = fv[1];
+        }
+        return RowFactory.create(values);
+    }
+
+    /** A quarantined input's row: its key, split, class folder, source, reason, exception class, message, size. */
+    static Row quarantinedRow(String key, String split, String className, String source, String reason,
+                              String exceptionClass, String message, long sizeBytes) {
+        return row(new Object[][] {{ShardSchema.KEY, key}, {ShardSchema.SPLIT, split},
+            {ShardSchema.LABEL_NAME, className}, {ShardSchema.SOURCE, source}, {REASON, reason},
+            {EXCEPTION_CLASS, exceptionClass}, {MESSAGE, message}, {SIZE_BYTES, sizeBytes}});
+    }
+
+    /**
+     * Runs the job: checks the output and the codec, resolves the inputs and the classes, decodes every input on the
+     * executors (written or quarantined with a reason), and publishes the dataset directory — shards, quarantine,
+     * classes, statistics, contact sheet and manifest, written to a staging directory and renamed into place once
+     * {@code inputs = written + quarantined} holds.
      *
-     * @throws IllegalStateException if the output exists and overwrite is off, the train input has no class folders,
-     *                               or the accounting identity does not hold
+     * @throws io.cnnpipeline.core.StageFailedException if the output exists and overwrite is off, or an input does
+     *                                                   not exist
+     * @throws InvalidConfigException if the TurboJPEG codec is chosen but cannot be loaded
+     * @throws IllegalStateException if the train input has no class folders, or the accounting identity does not hold
      * @throws UncheckedIOException  on filesystem errors
      */
     public static IngestResult run(SparkSession spark, IngestConfig config) {
-        long start = System.nanoTime();
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        FileSystem outFs = HadoopFiles.fs(config.output(), hadoop);
-        Path output = outFs.makeQualified(new Path(config.output()));
-        if (HadoopFiles.exists(outFs, output) && !config.overwrite()) {
-            throw new io.cnnpipeline.core.StageFailedException("Cannot write dataset " + output
-                    + ": it already exists (set preprocess.overwrite = true to replace it)");
-        }
-        if (config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG) {
-            try {
-                TurboJpeg.load(config.turbojpegJar());
-            } catch (IllegalStateException e) {
-                throw new InvalidConfigException(IngestConfig.JPEG_CODEC.name(), e.getMessage(), "turbojpeg");
-            }
-        }
-        Map<String, String> roots = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : config.inputs().entrySet()) {
-            FileSystem fs = HadoopFiles.fs(e.getValue(), hadoop);
-            Path root = fs.makeQualified(new Path(e.getValue()));
-            if (!HadoopFiles.exists(fs, root)) {
-                throw new io.cnnpipeline.core.StageFailedException("Cannot read preprocess.inputs." + e.getKey() + ": " + root
-                        + " does not exist");
-            }
-            roots.put(e.getKey(), root.toString());
-        }
-        // Folders with a label file are read like manifests; the rest are class-folder roots.
-        Map<String, String> labelledFolders = new LinkedHashMap<>();
-        for (String split : config.labelFiles().keySet()) {
-            labelledFolders.put(split, roots.remove(split));
-        }
-        Map<String, Dataset<Row>> manifestRows = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : config.manifests().entrySet()) {
-            manifestRows.put(e.getKey(), Manifests.read(spark, e.getKey(), e.getValue(), config.manifestRoot()));
-        }
-        if (labelledFolders.containsKey(ShardSchema.TRAIN)) {
-            manifestRows.put(ShardSchema.TRAIN, Manifests.readLabelFile(spark, ShardSchema.TRAIN,
-                    config.labelFiles().get(ShardSchema.TRAIN), labelledFolders.get(ShardSchema.TRAIN), null));
-        }
-        String classSource = roots.containsKey(ShardSchema.TRAIN) ? roots.get(ShardSchema.TRAIN)
-                : config.manifests().getOrDefault(ShardSchema.TRAIN, config.labelFiles().get(ShardSchema.TRAIN));
-        List<String> classes = roots.containsKey(ShardSchema.TRAIN)
-                ? listClasses(roots.get(ShardSchema.TRAIN), hadoop)
-                : Manifests.classes(manifestRows.get(ShardSchema.TRAIN), classSource);
-        if (labelledFolders.containsKey(ShardSchema.TEST)) {
-            manifestRows.put(ShardSchema.TEST, Manifests.readLabelFile(spark, ShardSchema.TEST,
-                    config.labelFiles().get(ShardSchema.TEST), labelledFolders.get(ShardSchema.TEST), classes));
-        }
-        LOG.info("preprocess: {} classes in {}", classes.size(), classSource);
-
-        // binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
-        // 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
-        // first action plans the scan, so they stay set for the job and are restored afterwards.
-        Map<String, String> previous = new LinkedHashMap<>();
-        for (String[] kv : new String[][] {
-            {"spark.sql.files.maxPartitionBytes", Long.toString(config.partitionBytes())},
-            {"spark.sql.files.openCostInBytes", Long.toString(config.fileOpenCostBytes())}}) {
-            previous.put(kv[0], spark.conf().contains(kv[0]) ? spark.conf().get(kv[0]) : null);
-            spark.conf().set(kv[0], kv[1]);
-        }
-        Dataset<Row> files = null;
-        for (Map.Entry<String, String> e : roots.entrySet()) {
-            if (!config.pathGlob().isEmpty() && globMatches(e.getValue(), config.pathGlob(), hadoop).isEmpty()) {
-                LOG.warn("preprocess: no path under {} matches preprocess.path-glob = {}", e.getValue(),
-                        config.pathGlob());
-                continue;
-            }
-            Dataset<Row> df = spark.read().format("binaryFile")
-                    .option("pathGlobFilter", extensionGlob(config.extensions()))
-                    .option("recursiveFileLookup", "true")
-                    .load(config.pathGlob().isEmpty() ? e.getValue() : e.getValue() + "/" + config.pathGlob())
-                    .select(col("path"), col("length"), col("content"))
-                    .withColumn("input_split", lit(e.getKey()));
-            files = files == null ? df : files.union(df);
-        }
-
-        RecordProcessor processor = new RecordProcessor(config, classes);
-        JavaRDD<Row> processed = files == null ? spark.emptyDataFrame().javaRDD()
-                : files.javaRDD().mapPartitions(new DecodePartition(processor, roots));
-        if (!manifestRows.isEmpty()) {
-            processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
-        }
-        for (Map.Entry<String, String> e : labelledFolders.entrySet()) {
-            processed = processed.union(Manifests.unlisted(spark, e.getKey(), e.getValue(),
-                    config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()),
-                    listFiles(e.getValue(), config.extensions(), config.pathGlob(), hadoop), processor));
-        }
-        // Spark's file sources skip zero-length files; they are inputs too, so they are found here and quarantined.
-        List<Row> emptyFiles = new ArrayList<>();
-        for (Map.Entry<String, String> e : roots.entrySet()) {
-            for (Map.Entry<String, Long> file : listFiles(e.getValue(), config.extensions(), config.pathGlob(),
-                    hadoop).entrySet()) {
-                if (file.getValue() != 0) {
-                    continue;
-                }
-                String path = file.getKey();
-                String relative = path.substring(e.getValue().length() + 1);
-                emptyFiles.add(RowFactory.create(e.getKey() + "/" + relative, e.getKey(), null,
-                        relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "", null, null, null,
-                        null, null, path, "empty-file", null, "file has 0 bytes", 0L, null));
-            }
-        }
-        Dataset<Row> processedRows = spark.createDataFrame(processed, PROCESSED_SCHEMA)
-                .union(spark.createDataFrame(emptyFiles, PROCESSED_SCHEMA))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> all = config.stratifySplits() ? stratify(processedRows, config) : processedRows;
-        Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
+        Ingest ingest = new Ingest(spark, config);
+        ingest.checkOutputAndCodec();
+        ingest.resolveInputs();
+        ingest.setScanSettings();
         try {
-            Column ok = col(REASON).isNull();
-            all.filter(col(REASON).isNotNull()).coalesce(1)
-                    .select(col(ShardSchema.SOURCE.name()).as("source"), col(ShardSchema.SPLIT.name()).as("split"),
-                            col(REASON).as("reason"), col(EXCEPTION_CLASS), col(MESSAGE), col(SIZE_BYTES))
-                    .write().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString());
+            return ingest.publish(ingest.process(ingest.readFolderInputs()));
+        } finally {
+            ingest.cleanUp();
+        }
+    }
 
-            // Counts per (split, class, outcome): small, collected to the driver.
-            Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
-            Map<String, Long> quarantinedPerSplit = new TreeMap<>();
-            Map<String, Long> imageBytesPerSplit = new TreeMap<>();
-            Map<String, Map<String, Long>> contentHashPerClass = new TreeMap<>();
-            long inputs = 0;
-            for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
-                    .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name()))),
-                            bit_xor(xxhash64(col(ShardSchema.KEY.name()), col(ShardSchema.LABEL.name()),
-                                    col(ShardSchema.IMAGE.name())))).collectAsList()) {
-                String split = r.getString(0);
-                long n = r.getLong(3);
-                inputs += n;
-                if (r.getBoolean(2)) {
-                    writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
-                    imageBytesPerSplit.merge(split, r.isNullAt(4) ? 0L : r.getLong(4), Long::sum);
-                    contentHashPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), r.getLong(5));
-                } else {
-                    quarantinedPerSplit.merge(split, n, Long::sum);
+    /** One ingest's state, step by step (driver-side). */
+    private static final class Ingest {
+        final long start = System.nanoTime();
+        final SparkSession spark;
+        final IngestConfig config;
+        final Configuration hadoop;
+        final FileSystem outFs;
+        final Path output;
+        final Path staging;
+        /** Split → class-folder root. */
+        final Map<String, String> roots = new LinkedHashMap<>();
+        /** Split → folder whose files a label file labels. */
+        final Map<String, String> labelledFolders = new LinkedHashMap<>();
+        /** Split → rows (key, split, label, path) of its manifest or label file. */
+        final Map<String, Dataset<Row>> manifestRows = new LinkedHashMap<>();
+        /** Spark session settings changed for the scan, with their previous values (null = unset). */
+        final Map<String, String> previous = new LinkedHashMap<>();
+        List<String> classes;
+        Dataset<Row> processedRows;
+
+        Ingest(SparkSession spark, IngestConfig config) {
+            this.spark = spark;
+            this.config = config;
+            this.hadoop = spark.sparkContext().hadoopConfiguration();
+            this.outFs = HadoopFiles.fs(config.output(), hadoop);
+            this.output = outFs.makeQualified(new Path(config.output()));
+            this.staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
+        }
+
+        void checkOutputAndCodec() {
+            if (HadoopFiles.exists(outFs, output) && !config.overwrite()) {
+                throw new io.cnnpipeline.core.StageFailedException("Cannot write dataset " + output
+                        + ": it already exists (set preprocess.overwrite = true to replace it)");
+            }
+            if (config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG) {
+                try {
+                    TurboJpeg.load(config.turbojpegJar());
+                } catch (IllegalStateException e) {
+                    throw new InvalidConfigException(IngestConfig.JPEG_CODEC.name(), e.getMessage(), "turbojpeg");
                 }
             }
+        }
 
-            Map<String, DatasetManifest.SplitCounts> splits = new LinkedHashMap<>();
-            long written = 0;
-            long quarantined = 0;
-            for (String split : List.of(ShardSchema.TRAIN, ShardSchema.VALIDATION, ShardSchema.TEST)) {
-                Map<String, Long> perClass = writtenPerClass.getOrDefault(split, Map.of());
-                long expected = perClass.values().stream().mapToLong(Long::longValue).sum();
-                long q = quarantinedPerSplit.getOrDefault(split, 0L);
-                if (expected == 0 && q == 0 && !config.inputs().containsKey(split)) {
+        /** The class-folder roots, labelled folders and manifests of each split, and the classes (train's). */
+        void resolveInputs() {
+            for (Map.Entry<String, String> e : config.inputs().entrySet()) {
+                FileSystem fs = HadoopFiles.fs(e.getValue(), hadoop);
+                Path root = fs.makeQualified(new Path(e.getValue()));
+                if (!HadoopFiles.exists(fs, root)) {
+                    throw new io.cnnpipeline.core.StageFailedException("Cannot read " + IngestConfig.INPUTS.name() + "."
+                            + e.getKey() + ": " + root + " does not exist");
+                }
+                roots.put(e.getKey(), root.toString());
+            }
+            // Folders with a label file are read like manifests; the rest are class-folder roots.
+            for (String split : config.labelFiles().keySet()) {
+                labelledFolders.put(split, roots.remove(split));
+            }
+            for (Map.Entry<String, String> e : config.manifests().entrySet()) {
+                manifestRows.put(e.getKey(), Manifests.read(spark, e.getKey(), e.getValue(), config.manifestRoot()));
+            }
+            if (labelledFolders.containsKey(ShardSchema.TRAIN)) {
+                manifestRows.put(ShardSchema.TRAIN, Manifests.readLabelFile(spark, ShardSchema.TRAIN,
+                        config.labelFiles().get(ShardSchema.TRAIN), labelledFolders.get(ShardSchema.TRAIN), null));
+            }
+            String classSource = roots.containsKey(ShardSchema.TRAIN) ? roots.get(ShardSchema.TRAIN)
+                    : config.manifests().getOrDefault(ShardSchema.TRAIN, config.labelFiles().get(ShardSchema.TRAIN));
+            classes = roots.containsKey(ShardSchema.TRAIN)
+                    ? listClasses(roots.get(ShardSchema.TRAIN), hadoop)
+                    : Manifests.classes(manifestRows.get(ShardSchema.TRAIN), classSource);
+            if (labelledFolders.containsKey(ShardSchema.TEST)) {
+                manifestRows.put(ShardSchema.TEST, Manifests.readLabelFile(spark, ShardSchema.TEST,
+                        config.labelFiles().get(ShardSchema.TEST), labelledFolders.get(ShardSchema.TEST), classes));
+            }
+            LOG.info("preprocess: {} classes in {}", classes.size(), classSource);
+        }
+
+        /**
+         * binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
+         * 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
+         * first action plans the scan, so they stay set for the job and are restored by {@link #cleanUp()}.
+         */
+        void setScanSettings() {
+            for (String[] kv : new String[][] {
+                {"spark.sql.files.maxPartitionBytes", Long.toString(config.partitionBytes())},
+                {"spark.sql.files.openCostInBytes", Long.toString(config.fileOpenCostBytes())}}) {
+                previous.put(kv[0], spark.conf().contains(kv[0]) ? spark.conf().get(kv[0]) : null);
+                spark.conf().set(kv[0], kv[1]);
+            }
+        }
+
+        /** The files of the class-folder roots (path, length, content, input_split), or null if there are none. */
+        Dataset<Row> readFolderInputs() {
+            Dataset<Row> files = null;
+            for (Map.Entry<String, String> e : roots.entrySet()) {
+                if (!config.pathGlob().isEmpty() && globMatches(e.getValue(), config.pathGlob(), hadoop).isEmpty()) {
+                    LOG.warn("preprocess: no path under {} matches preprocess.path-glob = {}", e.getValue(),
+                            config.pathGlob());
                     continue;
                 }
-                Path shardDir = new Path(new Path(staging, ShardSchema.SHARDS_DIR), split);
-                int shardFiles = shardFiles(expected, imageBytesPerSplit.getOrDefault(split, 0L), config);
-                Dataset<Row> rows = all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)));
-                (shardFiles > rows.rdd().getNumPartitions()
-                        ? rows.repartition(shardFiles) : rows.coalesce(shardFiles))
-                        .select(ShardSchema.FIELDS.stream().map(f -> col(f.name())).toArray(Column[]::new))
-                        .write()
-                        .option("maxRecordsPerFile", config.maxRecordsPerFile())
-                        .option("parquet.block.size", config.rowGroupBytes())
-                        .option("compression", "zstd")
-                        .parquet(shardDir.toString());
-                long readBack = spark.read().parquet(shardDir.toString()).count();
-                if (readBack != expected) {
-                    throw new IllegalStateException("Cannot publish dataset " + output + ": split " + split
-                            + " has " + readBack + " rows in its shards but " + expected + " were decoded");
-                }
-                splits.put(split, new DatasetManifest.SplitCounts(readBack, q, perClass));
-                written += readBack;
-                quarantined += q;
+                Dataset<Row> df = spark.read().format("binaryFile")
+                        .option("pathGlobFilter", extensionGlob(config.extensions()))
+                        .option("recursiveFileLookup", "true")
+                        .load(config.pathGlob().isEmpty() ? e.getValue() : e.getValue() + "/" + config.pathGlob())
+                        .select(col("path"), col("length"), col("content"))
+                        .withColumn("input_split", lit(e.getKey()));
+                files = files == null ? df : files.union(df);
             }
-            long quarantineRows = spark.read().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString()).count();
-            if (inputs != written + quarantined || quarantineRows != quarantined) {
-                throw new IllegalStateException(String.format(Locale.ROOT, "Cannot publish dataset %s: inputs %d != "
-                        + "written %d + quarantined %d (quarantine table has %d rows)", output, inputs, written,
-                        quarantined, quarantineRows));
-            }
+            return files;
+        }
 
-            DatasetStats stats = trainStats(all, config.channels(), writtenPerClass.getOrDefault(ShardSchema.TRAIN, Map.of()));
-            FileSystem stagingFs = staging.getFileSystem(hadoop);
-            long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
-            DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
-                    config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
-                    config.codec().id(), shardBytes,
-                    contentSha256(config, writtenPerClass, contentHashPerClass), config, provenance(spark));
-            if (config.contactSheetSize() > 0) {
-                Dataset<Row> sample = spark.read().parquet(new Path(new Path(staging, ShardSchema.SHARDS_DIR),
-                        ShardSchema.TRAIN).toString());
-                HadoopFiles.writeAtomically(stagingFs, new Path(staging, ContactSheet.FILE), ContactSheet.render(
-                        sample, config.contactSheetSize(), 10, 96, config.seed()));
+        /**
+         * Every input as one row of {@link #PROCESSED_SCHEMA} — decoded, or quarantined with its reason: folder files,
+         * manifest and label-file rows, files a label file does not list, and empty files (which Spark's file
+         * sources skip); persisted, and split by class when {@code stratify-splits} is on.
+         */
+        Dataset<Row> process(Dataset<Row> files) {
+            RecordProcessor processor = new RecordProcessor(config, classes);
+            JavaRDD<Row> processed = files == null ? spark.emptyDataFrame().javaRDD()
+                    : files.javaRDD().mapPartitions(new DecodePartition(processor, roots));
+            if (!manifestRows.isEmpty()) {
+                processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
             }
-            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.CLASSES), Json.toBytes(classes));
-            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.STATS), Json.toBytes(stats));
-            HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.MANIFEST), Json.toBytes(manifest));
-            HadoopFiles.publishDirectory(outFs, staging, output, config.overwrite());
-            IngestResult result = new IngestResult(output.toString(), manifest, classes, stats,
-                    (System.nanoTime() - start) / 1e9);
-            LOG.info(result.summary());
-            return result;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write dataset " + output + ": " + e.getMessage(), e);
-        } finally {
+            for (Map.Entry<String, String> e : labelledFolders.entrySet()) {
+                processed = processed.union(Manifests.unlisted(spark, e.getKey(), e.getValue(),
+                        config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()),
+                        listFiles(e.getValue(), config.extensions(), config.pathGlob(), hadoop), processor));
+            }
+            List<Row> emptyFiles = new ArrayList<>();
+            for (Map.Entry<String, String> e : roots.entrySet()) {
+                for (Map.Entry<String, Long> file : listFiles(e.getValue(), config.extensions(), config.pathGlob(),
+                        hadoop).entrySet()) {
+                    if (file.getValue() != 0) {
+                        continue;
+                    }
+                    String path = file.getKey();
+                    String relative = path.substring(e.getValue().length() + 1);
+                    emptyFiles.add(quarantinedRow(e.getKey() + "/" + relative, e.getKey(),
+                            relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "", path,
+                            "empty-file", null, "file has 0 bytes", 0L));
+                }
+            }
+            processedRows = spark.createDataFrame(processed, PROCESSED_SCHEMA)
+                    .union(spark.createDataFrame(emptyFiles, PROCESSED_SCHEMA))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            return config.stratifySplits() ? stratify(processedRows, config) : processedRows;
+        }
+
+        /** Writes the dataset to the staging directory, checks the accounting identity, and renames it into place. */
+        IngestResult publish(Dataset<Row> all) {
+            try {
+                Column ok = col(REASON).isNull();
+                all.filter(col(REASON).isNotNull()).coalesce(1)
+                        .select(col(ShardSchema.SOURCE.name()).as("source"), col(ShardSchema.SPLIT.name()).as("split"),
+                                col(REASON).as("reason"), col(EXCEPTION_CLASS), col(MESSAGE), col(SIZE_BYTES))
+                        .write().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString());
+
+                // Counts per (split, class, outcome): small, collected to the driver.
+                Map<String, Map<String, Long>> writtenPerClass = new TreeMap<>();
+                Map<String, Long> quarantinedPerSplit = new TreeMap<>();
+                Map<String, Long> imageBytesPerSplit = new TreeMap<>();
+                Map<String, Map<String, Long>> contentHashPerClass = new TreeMap<>();
+                long inputs = 0;
+                for (Row r : all.groupBy(col(ShardSchema.SPLIT.name()), col(ShardSchema.LABEL_NAME.name()), ok.as("ok"))
+                        .agg(count(lit(1)), sum(length(col(ShardSchema.IMAGE.name()))),
+                                bit_xor(xxhash64(col(ShardSchema.KEY.name()), col(ShardSchema.LABEL.name()),
+                                        col(ShardSchema.IMAGE.name())))).collectAsList()) {
+                    String split = r.getString(0);
+                    long n = r.getLong(3);
+                    inputs += n;
+                    if (r.getBoolean(2)) {
+                        writtenPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), n);
+                        imageBytesPerSplit.merge(split, r.isNullAt(4) ? 0L : r.getLong(4), Long::sum);
+                        contentHashPerClass.computeIfAbsent(split, k -> new TreeMap<>()).put(r.getString(1), r.getLong(5));
+                    } else {
+                        quarantinedPerSplit.merge(split, n, Long::sum);
+                    }
+                }
+
+                Map<String, DatasetManifest.SplitCounts> splits = new LinkedHashMap<>();
+                long written = 0;
+                long quarantined = 0;
+                for (String split : List.of(ShardSchema.TRAIN, ShardSchema.VALIDATION, ShardSchema.TEST)) {
+                    Map<String, Long> perClass = writtenPerClass.getOrDefault(split, Map.of());
+                    long expected = perClass.values().stream().mapToLong(Long::longValue).sum();
+                    long q = quarantinedPerSplit.getOrDefault(split, 0L);
+                    if (expected == 0 && q == 0 && !config.inputs().containsKey(split)) {
+                        continue;
+                    }
+                    Path shardDir = new Path(new Path(staging, ShardSchema.SHARDS_DIR), split);
+                    int shardFiles = shardFiles(expected, imageBytesPerSplit.getOrDefault(split, 0L), config);
+                    Dataset<Row> rows = all.filter(ok.and(col(ShardSchema.SPLIT.name()).equalTo(split)));
+                    (shardFiles > rows.rdd().getNumPartitions()
+                            ? rows.repartition(shardFiles) : rows.coalesce(shardFiles))
+                            .select(ShardSchema.FIELDS.stream().map(f -> col(f.name())).toArray(Column[]::new))
+                            .write()
+                            .option("maxRecordsPerFile", config.maxRecordsPerFile())
+                            .option("parquet.block.size", config.rowGroupBytes())
+                            .option("compression", "zstd")
+                            .parquet(shardDir.toString());
+                    long readBack = spark.read().parquet(shardDir.toString()).count();
+                    if (readBack != expected) {
+                        throw new IllegalStateException("Cannot publish dataset " + output + ": split " + split
+                                + " has " + readBack + " rows in its shards but " + expected + " were decoded");
+                    }
+                    splits.put(split, new DatasetManifest.SplitCounts(readBack, q, perClass));
+                    written += readBack;
+                    quarantined += q;
+                }
+                long quarantineRows = spark.read().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString()).count();
+                if (inputs != written + quarantined || quarantineRows != quarantined) {
+                    throw new IllegalStateException(String.format(Locale.ROOT, "Cannot publish dataset %s: inputs %d != "
+                            + "written %d + quarantined %d (quarantine table has %d rows)", output, inputs, written,
+                            quarantined, quarantineRows));
+                }
+
+                DatasetStats stats = trainStats(all, config.channels(), writtenPerClass.getOrDefault(ShardSchema.TRAIN, Map.of()));
+                FileSystem stagingFs = staging.getFileSystem(hadoop);
+                long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
+                DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
+                        config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
+                        config.codec().id(), shardBytes,
+                        contentSha256(config, writtenPerClass, contentHashPerClass), config, provenance(spark));
+                if (config.contactSheetSize() > 0) {
+                    Dataset<Row> sample = spark.read().parquet(new Path(new Path(staging, ShardSchema.SHARDS_DIR),
+                            ShardSchema.TRAIN).toString());
+                    HadoopFiles.writeAtomically(stagingFs, new Path(staging, ContactSheet.FILE), ContactSheet.render(
+                            sample, config.contactSheetSize(), 10, 96, config.seed()));
+                }
+                HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.CLASSES), Json.toBytes(classes));
+                HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.STATS), Json.toBytes(stats));
+                HadoopFiles.writeAtomically(stagingFs, new Path(staging, ShardSchema.MANIFEST), Json.toBytes(manifest));
+                HadoopFiles.publishDirectory(outFs, staging, output, config.overwrite());
+                IngestResult result = new IngestResult(output.toString(), manifest, classes, stats,
+                        (System.nanoTime() - start) / 1e9);
+                LOG.info(result.summary());
+                return result;
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write dataset " + output + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Restores the session's scan settings and removes what the job left (cached rows, staging directory). */
+        void cleanUp() {
             for (Map.Entry<String, String> e : previous.entrySet()) {
                 if (e.getValue() == null) {
                     spark.conf().unset(e.getKey());
@@ -322,7 +407,9 @@ public final class IngestJob {
                     spark.conf().set(e.getKey(), e.getValue());
                 }
             }
-            processedRows.unpersist();
+            if (processedRows != null) {
+                processedRows.unpersist();
+            }
             HadoopFiles.deleteQuietly(outFs, staging);
         }
     }
@@ -600,9 +687,11 @@ public final class IngestJob {
                 long[] moments = split.equals(ShardSchema.TRAIN)
                         || (config.stratifySplits() && inputSplit.equals(ShardSchema.TRAIN))
                         ? PixelMoments.of(image) : null;
-                return RowFactory.create(key, split, label, className, image.height(), image.width(),
-                        image.channels(), config.codec().id(), encoded, path,
-                        null, null, null, size, moments);
+                return row(new Object[][] {{ShardSchema.KEY, key}, {ShardSchema.SPLIT, split},
+                    {ShardSchema.LABEL, label}, {ShardSchema.LABEL_NAME, className},
+                    {ShardSchema.HEIGHT, image.height()}, {ShardSchema.WIDTH, image.width()},
+                    {ShardSchema.CHANNELS, image.channels()}, {ShardSchema.CODEC, config.codec().id()},
+                    {ShardSchema.IMAGE, encoded}, {ShardSchema.SOURCE, path}, {SIZE_BYTES, size}, {MOMENTS, moments}});
             } catch (ImageDecodeException e) {
                 return quarantine(key, inputSplit, className, path, size, e.reason(), e.exceptionClass(),
                         e.getMessage());
@@ -614,8 +703,7 @@ public final class IngestJob {
 
         Row quarantine(String key, String inputSplit, String className, String path, long size, String reason,
                        String exceptionClass, String message) {
-            return RowFactory.create(key, split(inputSplit, key), null, className, null, null, null, null, null, path,
-                    reason, exceptionClass, message, size, null);
+            return quarantinedRow(key, split(inputSplit, key), className, path, reason, exceptionClass, message, size);
         }
     }
 
