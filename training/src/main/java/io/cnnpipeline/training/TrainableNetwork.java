@@ -151,12 +151,8 @@ public final class TrainableNetwork {
             Transfer.setLearningRates(net, rates, multipliers);
             return;
         }
-        boolean frozen = false;
-        for (Layer layer : graph.getLayers()) {
-            frozen |= layer instanceof org.deeplearning4j.nn.layers.FrozenLayer;
-        }
-        if (multipliers.isEmpty() && !frozen) {
-            graph.setLearningRate(rates);
+        if (multipliers.values().stream().allMatch(m -> m == 1.0)) {
+            graph.setLearningRate(rates);   // one schedule for every trainable layer (see Transfer.setLearningRates)
             return;
         }
         for (Layer layer : graph.getLayers()) {

@@ -188,7 +188,11 @@ final class Transfer {
      */
     static void setLearningRates(MultiLayerNetwork net, LearningRateSchedule.EpochRates rates,
                                  Map<String, Double> multipliers) {
-        if (multipliers.isEmpty() && !hasFrozen(net)) {
+        if (multipliers.values().stream().allMatch(m -> m == 1.0)) {
+            // One schedule for every trainable layer (frozen ones have none): DL4J sets it on each layer and rebuilds
+            // the updater once. Setting it layer by layer instead makes DL4J rebuild its updater blocks after each
+            // layer, and with frozen layers that rebuild fails (NetworkUtils.rebuildUpdaterStateArray looks up the
+            // state of a frozen parameter, which has none: NullPointerException).
             net.setLearningRate(rates);
             return;
         }
