@@ -33,15 +33,7 @@ public final class BenchCli implements Callable<Integer> {
     public static int execute(java.io.PrintWriter out, String... args) {
         CommandLine cl = new CommandLine(new BenchCli());
         cl.setOut(out);
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof InvalidConfigException) {
-                cmd.getErr().println("error: " + e.getMessage());
-                return 2;
-            }
-            cmd.getErr().println("error: " + e);
-            e.printStackTrace(cmd.getErr());
-            return 1;
-        });
+        cl.setExecutionExceptionHandler(Cli.errors(() -> true));
         return cl.execute(args);
     }
 

@@ -6,7 +6,6 @@ import io.cnnpipeline.core.InvalidConfigException;
 import io.cnnpipeline.training.EpochMetrics;
 import io.cnnpipeline.training.TrainResult;
 import java.io.File;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,31 +38,47 @@ public final class Cli {
             description = "Print the stack trace of an expected failure (dataset exists, nothing to resume, ...).")
     boolean verbose;
 
-    static PrintStream out = System.out;
+    /** Where the commands print (stdout, or a caller's writer). */
+    java.io.PrintWriter out;
 
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI and returns the exit code (for tests and notebooks). */
+    /** Runs the CLI, printing to stdout, and returns the exit code (for notebooks and embedding code). */
     public static int execute(String... args) {
+        return execute(new java.io.PrintWriter(System.out, true), args);
+    }
+
+    /** Runs the CLI, printing to {@code out}, and returns the exit code. */
+    public static int execute(java.io.PrintWriter out, String... args) {
         Cli cli = new Cli();
+        cli.out = out;
         CommandLine cl = new CommandLine(cli);
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+        cl.setOut(out);
+        cl.setExecutionExceptionHandler(errors(() -> cli.verbose));
+        return cl.execute(args);
+    }
+
+    /**
+     * How a command's exception ends it: a configuration error prints one {@code error:} line and exits 2 (before
+     * any Spark work); an expected stage failure ({@link io.cnnpipeline.core.StageFailedException}) one line and
+     * exit 1, with the stack trace when {@code verbose}; anything else its stack trace and exit 1.
+     */
+    public static CommandLine.IExecutionExceptionHandler errors(java.util.function.BooleanSupplier verbose) {
+        return (e, cmd, parsed) -> {
             if (e instanceof InvalidConfigException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 2;
             }
-            if (e instanceof io.cnnpipeline.core.StageFailedException && !cli.verbose) {
+            if (e instanceof io.cnnpipeline.core.StageFailedException && !verbose.getAsBoolean()) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 1;
             }
             cmd.getErr().println("error: " + e);
             e.printStackTrace(cmd.getErr());
             return 1;
-        });
-        return cl.execute(args);
+        };
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -72,6 +87,24 @@ public final class Cli {
             return new String[] {"cnn-pipeline " + io.cnnpipeline.core.BuildInfo.version() + " (git "
                     + io.cnnpipeline.core.BuildInfo.gitCommit() + ", DL4J "
                     + io.cnnpipeline.core.BuildInfo.dl4jVersion() + ")"};
+        }
+    }
+
+    /** {@code --run-id ID}: the same as {@code --set train.run-id=ID}. */
+    static final class RunIdOption {
+        @Option(names = "--run-id", paramLabel = "ID", description = "The run to train, resume, evaluate or check "
+                + "(same as --set train.run-id=ID). Default: train starts a new run-<UTC time>; evaluate and a resume "
+                + "take the runs directory's latest run.")
+        String id;
+
+        /** {@code overrides} with the run-id's, when given, appended. */
+        List<String> addTo(List<String> overrides) {
+            List<String> out = new ArrayList<>(overrides);
+            if (id != null) {
+                out.add(io.cnnpipeline.training.TrainingConfig.RUN_ID.name() + "="
+                        + com.typesafe.config.ConfigUtil.quoteString(id));
+            }
+            return out;
         }
     }
 
@@ -84,17 +117,12 @@ public final class Cli {
             return null;
         }
 
-        @Option(names = "--run-id", paramLabel = "ID", description = "The run to train, resume or evaluate (same as "
-                + "--set train.run-id=ID). Default: train starts a new run-<UTC time>; evaluate and a resume take "
-                + "the runs directory's latest run.")
-        String runId;
+        @CommandLine.Mixin
+        RunIdOption runId;
 
         @Override
         public Integer call() {
-            List<String> overrides = new ArrayList<>(parent.overrides);
-            if (runId != null) {
-                overrides.add("train.run-id=" + com.typesafe.config.ConfigUtil.quoteString(runId));
-            }
+            List<String> overrides = runId.addTo(parent.overrides);
             overrides.addAll(extraOverrides());
             PipelineConfig config = PipelineConfig.load(profile(), parent.configFiles, overrides);
             before(config);
@@ -126,7 +154,7 @@ public final class Cli {
     static final class Preprocess extends Stage {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
-            print(Pipeline.preprocess(spark, config));
+            print(parent.out, Pipeline.preprocess(spark, config));
         }
     }
 
@@ -140,7 +168,7 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             io.cnnpipeline.dataset.DatasetStats s = Pipeline.stats(spark, config, dataset);
-            System.out.println(String.format(java.util.Locale.ROOT,
+            parent.out.println(String.format(java.util.Locale.ROOT,
                     "stats: %d images, %d classes; mean %s std %s; PCA eigenvalues %s",
                     s.images(), s.classCounts().size(), format(s.mean()), format(s.std()), format(s.eigenvalues())));
         }
@@ -169,7 +197,7 @@ public final class Cli {
 
         @Override
         void run(SparkSession spark, PipelineConfig config) {
-            print(Pipeline.train(spark, config));
+            print(parent.out, Pipeline.train(spark, config));
         }
     }
 
@@ -177,7 +205,7 @@ public final class Cli {
     static final class Evaluate extends Stage {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
-            print(Pipeline.evaluate(spark, config));
+            print(parent.out, Pipeline.evaluate(spark, config));
         }
     }
 
@@ -186,9 +214,9 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             Pipeline.RunResult r = Pipeline.run(spark, config);
-            print(r.preprocess());
-            print(r.train());
-            print(r.evaluate());
+            print(parent.out, r.preprocess());
+            print(parent.out, r.train());
+            print(parent.out, r.evaluate());
         }
     }
 
@@ -231,10 +259,10 @@ public final class Cli {
                     : dataset != null ? dataset.manifest().channels() : config.preprocess().channels();
             int k = classes != null ? classes : dataset != null ? dataset.classes().size() : 1000;
             int size = config.train().inputSize();
-            out.printf(java.util.Locale.ROOT, "%s on %dx%dx%d input, %d classes%s%n", config.train().network().id(), c, size, size, k,
+            parent.out.printf(java.util.Locale.ROOT, "%s on %dx%dx%d input, %d classes%s%n", config.train().network().id(), c, size, size, k,
                     dataset != null && (channels == null || classes == null) ? " (dataset " + dataset.uri() + ")"
                             : "");
-            out.print(io.cnnpipeline.training.zoo.NetworkSummary.of(config.train(), size, size, c, k).render());
+            parent.out.print(io.cnnpipeline.training.zoo.NetworkSummary.of(config.train(), size, size, c, k).render());
             return 0;
         }
 
@@ -266,9 +294,8 @@ public final class Cli {
             + "configuration, the dataset directory and the runs directory (inputs exist, output free, run to resume "
             + "or evaluate). Exit 0 when every stage can run, 1 otherwise.")
     static final class CheckCommand extends ConfigCommand {
-        @Option(names = "--run-id", paramLabel = "ID", description = "The run to check (default: as train and "
-                + "evaluate choose it).")
-        String runId;
+        @CommandLine.Mixin
+        RunIdOption runId;
 
         @Option(names = "--resume", arity = "0..1", fallbackValue = "true", paramLabel = "auto",
                 description = "Check a resume (as train --resume).")
@@ -276,18 +303,15 @@ public final class Cli {
 
         @Override
         public Integer call() {
-            List<String> overrides = new ArrayList<>(parent.overrides);
-            if (runId != null) {
-                overrides.add("train.run-id=" + com.typesafe.config.ConfigUtil.quoteString(runId));
-            }
+            List<String> overrides = runId.addTo(parent.overrides);
             if (resume != null) {
                 overrides.add("train.resume=" + resume);
             }
             PipelineConfig config = load(overrides);
-            out.println("ok      config: every key valid");
+            parent.out.println("ok      config: every key valid");
             boolean ok = true;
             for (Check.Finding f : Check.run(config, new org.apache.hadoop.conf.Configuration())) {
-                out.println(f);
+                parent.out.println(f);
                 ok &= f.ok();
             }
             return ok ? 0 : 1;
@@ -303,10 +327,10 @@ public final class Cli {
         @Override
         public Integer call() {
             if (reference) {
-                out.print(ConfigReference.markdown());
+                parent.out.print(ConfigReference.markdown());
                 return 0;
             }
-            out.println(load(parent.overrides).renderDocumented());
+            parent.out.println(load(parent.overrides).renderDocumented());
             return 0;
         }
     }
@@ -355,18 +379,18 @@ public final class Cli {
                 org.apache.hadoop.fs.Path target = fs.makeQualified(new org.apache.hadoop.fs.Path(output,
                         g.getKey() + ".png"));
                 io.cnnpipeline.core.HadoopFiles.writeAtomically(fs, target, g.getValue());
-                out.println("augment-preview: " + target);
+                parent.out.println("augment-preview: " + target);
             }
             return 0;
         }
     }
 
-    static void print(IngestResult r) {
+    static void print(java.io.PrintWriter out, IngestResult r) {
         out.println(r.summary());
         out.println("  dataset: " + r.output());
     }
 
-    static void print(TrainResult r) {
+    static void print(java.io.PrintWriter out, TrainResult r) {
         // The epochs were logged as they ended; the result gives the last one and where the model is.
         if (!r.epochs().isEmpty()) {
             out.println("train: last " + r.last().summary(r.configuredEpochs()));
@@ -374,7 +398,7 @@ public final class Cli {
         out.printf(java.util.Locale.ROOT, "train: %.1f s; run %s; model: %s%n", r.seconds(), r.runId(), r.model());
     }
 
-    static void print(EvaluationReport r) {
+    static void print(java.io.PrintWriter out, EvaluationReport r) {
         out.println(r.summary());
     }
 

@@ -19,18 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     /** Runs the CLI in this JVM; returns {exit code, stdout, stderr}. */
     static String[] run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.io.StringWriter out = new java.io.StringWriter();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = Cli.out;
         PrintStream oldErr = System.err;
-        Cli.out = new PrintStream(out, true, StandardCharsets.UTF_8);
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            int code = Cli.execute(args);
-            return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8)};
+            int code = Cli.execute(new java.io.PrintWriter(out, true), args);
+            return new String[] {Integer.toString(code), out.toString(), err.toString(StandardCharsets.UTF_8)};
         } finally {
-            Cli.out = oldOut;
             System.setErr(oldErr);
         }
     }

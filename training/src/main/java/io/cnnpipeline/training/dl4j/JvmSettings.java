@@ -17,6 +17,11 @@ import java.util.List;
  *   <li>dl4j-spark's statistics time source: the system clock instead of an NTP client that needs the internet.</li>
  * </ul>
  *
+ * <p>The workarounds behind these settings (the {@code org.nd4j.nativeblas.Nd4jCpu} shim that restores the oneDNN
+ * helpers, {@link NativePooling}, the first-convolution shortcut, the kept worker networks) were written for
+ * DL4J/ND4J {@value #DL4J_VERSION}; {@link #install()} logs a warning once when another version is on the class path
+ * ({@link #dl4jVersion()}), since each may then be unnecessary or wrong (docs/dl4j-workarounds.md lists them).
+ *
  * <p>Not here, because it is per thread: ND4J's OpenMP thread count follows {@code OMP_NUM_THREADS} in each thread
  * that trains ({@link OmpThreads#honourEnvironment()}).
  */
@@ -25,6 +30,9 @@ public final class JvmSettings {
     static final String TIME_SOURCE_PROPERTY =
             org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY;
     static final String SYSTEM_CLOCK = org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName();
+
+    /** The DL4J/ND4J release the workarounds were written for and tested with. */
+    public static final String DL4J_VERSION = "1.0.0-M2";
 
     private static volatile boolean installed;
 
@@ -44,6 +52,12 @@ public final class JvmSettings {
             LayerHelpers.enable();
             AeronSettings.apply();
             setIfAbsent(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK);
+            String version = dl4jVersion();
+            if (!DL4J_VERSION.equals(version)) {
+                org.slf4j.LoggerFactory.getLogger(JvmSettings.class).warn("DL4J {} is on the class path; the "
+                        + "pipeline's DL4J workarounds were written for {} (see docs/dl4j-workarounds.md)", version,
+                        DL4J_VERSION);
+            }
             installed = true;
         }
     }
@@ -52,6 +66,24 @@ public final class JvmSettings {
     public static List<String> properties() {
         return List.of("java.awt.headless", LayerHelpers.DISABLE_PROPERTY, AeronSettings.PUBLICATION_UNBLOCK_TIMEOUT,
                 TIME_SOURCE_PROPERTY);
+    }
+
+    /**
+     * The version of deeplearning4j-nn on the class path, from its Maven {@code pom.properties}, or {@code unknown}
+     * when the jar carries none (a shaded or repackaged build).
+     */
+    public static String dl4jVersion() {
+        try (java.io.InputStream in = org.deeplearning4j.nn.conf.NeuralNetConfiguration.class.getResourceAsStream(
+                "/META-INF/maven/org.deeplearning4j/deeplearning4j-nn/pom.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static void setIfAbsent(String key, String value) {
