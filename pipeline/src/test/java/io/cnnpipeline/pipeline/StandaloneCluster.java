@@ -181,6 +181,19 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /** What drivers launched on the workers (cluster deploy mode) printed: their stdout and stderr files. */
+    String driverOutput() throws IOException {
+        StringBuilder out = new StringBuilder();
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString()
+                    .startsWith("driver-") && (p.getFileName().toString().equals("stdout")
+                    || p.getFileName().toString().equals("stderr"))).sorted().toList()) {
+                out.append("--- ").append(f).append('\n').append(Files.readString(f));
+            }
+        }
+        return out.toString();
+    }
+
     /** The master's and workers' processes, and the executors the workers run now. */
     List<ProcessHandle> processes() {
         List<ProcessHandle> out = new ArrayList<>();

@@ -12,40 +12,71 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded jar on a real Spark standalone cluster (a Master and two Workers, separate JVMs on 127.0.0.1): Spark's
  * own SparkSubmit runs {@code cnn-pipeline run} — preprocess, train with parameter averaging on two executors,
- * evaluate — on 2,500 Fashion-MNIST images written as PNG files, in client deploy mode; the same job on
+ * evaluate — on 2,500 Fashion-MNIST images written as PNG files, in client and in cluster deploy mode; the same job on
  * {@code local[2]} gives the same dataset fingerprint, the same training loss and the same test accuracies, because
  * every random stream is a function of (seed, epoch, record) and the minibatch partitions, one per worker, are the
  * same wherever they run.
  */
 class StandaloneClusterIT {
-    @Test
-    void theJobOnTwoExecutorsMatchesLocalMode(@TempDir Path tmp) throws Exception {
+    @TempDir
+    static Path tmp;
+    private static JsonNode localRun;
+
+    @BeforeAll
+    static void imagesAndTheLocalRun() throws Exception {
         Path idx = Demo.ensureFashionMnist(PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
         FashionMnist.writePngs(FashionMnist.read(idx, "train", 2000), tmp.resolve("images/train"));
         FashionMnist.writePngs(FashionMnist.read(idx, "t10k", 500), tmp.resolve("images/test"));
-
         String local = submit(tmp, "local", "local[2]", List.of());
-        JsonNode localRun = results(tmp, "local");
-        String clustered;
+        assertTrue(local.contains("preprocess: inputs 2500 = written 2500 + quarantined 0"), local);
+        localRun = results(tmp, "local");
+        print("local[2]", localRun);
+    }
+
+    @Test
+    void clientModeOnTwoExecutorsMatchesLocalMode() throws Exception {
+        runOnCluster("client", 1);
+    }
+
+    @Test
+    void clusterModeWithTheDriverOnAWorkerMatchesLocalMode() throws Exception {
+        runOnCluster("cluster", 2);
+    }
+
+    /**
+     * Submits the job to a new two-worker cluster in {@code deployMode} ({@code cluster}: the driver runs on a worker,
+     * which then needs a core for it) and checks that two executors ran it and that it matches the local run.
+     */
+    private static void runOnCluster(String deployMode, int coresPerWorker) throws Exception {
+        String name = "cluster-" + deployMode;
         JsonNode clusterRun;
+        String driverOutput;
         List<ProcessHandle> jvms;
-        try (StandaloneCluster cluster = StandaloneCluster.start(tmp.resolve("cluster"), 2, 1, "2g")) {
+        try (StandaloneCluster cluster = StandaloneCluster.start(tmp.resolve(name), 2, coresPerWorker, "3g")) {
             jvms = cluster.processes();
             assertEquals(3, jvms.size(), "a master and two workers");
-            clustered = submit(tmp, "cluster", cluster.masterUrl(), List.of(
+            List<String> conf = new ArrayList<>(List.of("--deploy-mode", deployMode,
                     "--conf", "spark.executor.memory=1500m", "--conf", "spark.executor.cores=1",
                     "--conf", "spark.cores.max=2", "--conf", "spark.eventLog.enabled=true",
                     "--conf", "spark.eventLog.dir=" + cluster.eventLogDir().toUri()));
-            clusterRun = results(tmp, "cluster");
+            if (deployMode.equals("cluster")) {
+                conf.addAll(List.of("--conf", "spark.driver.memory=1500m", "--conf", "spark.driver.cores=1",
+                        "--conf", "spark.standalone.submit.waitAppCompletion=true", "--conf",
+                        "spark.driver.extraJavaOptions=" + Files.readString(Path.of("target", "jvm.options")).trim()));
+            }
+            String submitted = submit(tmp, name, cluster.masterUrl(), conf);
+            driverOutput = deployMode.equals("cluster") ? cluster.driverOutput() : submitted;
+            clusterRun = results(tmp, name);
             JsonNode app = Json.MAPPER.readTree(cluster.state()).path("completedapps").path(0);
             assertEquals("FINISHED", app.path("state").asText(), cluster.state());
-            assertEquals(2, app.path("cores").asInt(), "one core on each worker: " + cluster.state());
+            assertEquals(2, app.path("cores").asInt(), "two executor cores: " + cluster.state());
             // Two executors, each on its own worker JVM, ran the job.
             String eventLog;
             try (Stream<Path> logs = Files.list(cluster.eventLogDir())) {
@@ -56,21 +87,20 @@ class StandaloneClusterIT {
         for (ProcessHandle h : jvms) {
             assertTrue(!h.isAlive(), "close() stopped " + h.info().commandLine().orElse("pid " + h.pid()));
         }
-        for (var run : List.of(java.util.Map.entry("standalone cluster, 2 executors", clusterRun),
-                java.util.Map.entry("local[2]", localRun))) {
-            JsonNode r = run.getValue();
-            System.out.printf(java.util.Locale.ROOT, "%s: content sha256 %.12s..., loss %.6f, top-1 centre %.2f%%, "
-                    + "10-crop %.2f%%, multi-scale %.2f%%%n", run.getKey(), r.get("contentSha256").asText(),
-                    r.get("loss").asDouble(), 100 * (1 - r.at("/report/centre-crop/top1Error").asDouble()),
-                    100 * (1 - r.at("/report/10-crop/top1Error").asDouble()),
-                    100 * (1 - r.at("/report/multi-scale/top1Error").asDouble()));
-        }
-        assertTrue(local.contains("preprocess: inputs 2500 = written 2500 + quarantined 0"), local);
-        assertTrue(clustered.contains("preprocess: inputs 2500 = written 2500 + quarantined 0"), clustered);
+        print("standalone cluster, " + deployMode + " mode, 2 executors", clusterRun);
+        assertTrue(driverOutput.contains("preprocess: inputs 2500 = written 2500 + quarantined 0"), driverOutput);
         assertEquals(localRun.get("contentSha256").asText(), clusterRun.get("contentSha256").asText(),
                 "the same shards");
         assertEquals(localRun.get("loss").asDouble(), clusterRun.get("loss").asDouble(), 0.0, "the same training");
         assertEquals(localRun.get("report"), clusterRun.get("report"), "the same test accuracies");
+    }
+
+    private static void print(String what, JsonNode r) {
+        System.out.printf(java.util.Locale.ROOT, "%s: content sha256 %.12s..., loss %.6f, top-1 centre %.2f%%, "
+                + "10-crop %.2f%%, multi-scale %.2f%%%n", what, r.get("contentSha256").asText(),
+                r.get("loss").asDouble(), 100 * (1 - r.at("/report/centre-crop/top1Error").asDouble()),
+                100 * (1 - r.at("/report/10-crop/top1Error").asDouble()),
+                100 * (1 - r.at("/report/multi-scale/top1Error").asDouble()));
     }
 
     /** Runs {@code cnn-pipeline run} from the shaded jar under SparkSubmit; returns its output. */
@@ -93,13 +123,15 @@ class StandaloneClusterIT {
         String opens = Files.readString(target.resolve("jvm.options")).trim();
         command.addAll(Arrays.asList(opens.split("\\s+")));
         command.addAll(List.of("-cp", Files.readString(target.resolve("spark-classpath.txt")).trim(),
-                "org.apache.spark.deploy.SparkSubmit", "--master", master, "--deploy-mode", "client",
+                "org.apache.spark.deploy.SparkSubmit", "--master", master,
                 "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
                 "--conf", "spark.executor.extraJavaOptions=" + opens,
                 "--conf", "spark.executorEnv.OMP_NUM_THREADS=1"));
         command.addAll(sparkConf);
-        command.addAll(List.of("--class", "io.cnnpipeline.pipeline.Cli", jar.toString(), "run", "--config",
-                Path.of("..", "conf", "fashion-mnist.conf").toString(), "--config", conf.toString()));
+        // Absolute paths: in cluster deploy mode the driver starts in a worker's directory.
+        command.addAll(List.of("--class", "io.cnnpipeline.pipeline.Cli", jar.toAbsolutePath().toString(), "run",
+                "--config", Path.of("..", "conf", "fashion-mnist.conf").toAbsolutePath().normalize().toString(),
+                "--config", conf.toAbsolutePath().toString()));
         Path log = tmp.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");
