@@ -45,7 +45,7 @@ final class ConfigReference {
         for (Object e : group.entries()) {
             if (e instanceof ConfigKey<?> k) {
                 String type = k.kind().describe() + (k.unit().isEmpty() ? "" : " (" + k.unit() + ")");
-                String doc = k.doc() + (k.rule().isEmpty() ? "" : " Valid: " + k.rule() + ".");
+                String doc = k.description();
                 md.append("| `").append(k.name()).append("` | ").append(cell(type)).append(" | `")
                         .append(k.defaultHocon().replace("|", "\\|")).append("` | ").append(cell(doc)).append(" |\n");
             } else {

@@ -341,8 +341,7 @@ public final class PipelineConfig {
         StringBuilder out = new StringBuilder();
         for (ConfigKey<?> k : keys()) {
             out.append('\n');
-            for (String line : ConfigReference.wrap(k.doc() + (k.rule().isEmpty() ? "" : " Valid: " + k.rule() + "."),
-                    98)) {
+            for (String line : ConfigReference.wrap(k.description(), 98)) {
                 out.append("# ").append(line).append('\n');
             }
             out.append(k.name()).append(" = ").append(config.getValue(k.name())

@@ -9,11 +9,7 @@ import io.cnnpipeline.core.TestImages;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SparkSubmitIT {
     @Test
     void theShadedJarRunsAllStagesUnderSparkSubmit(@TempDir Path tmp) throws Exception {
-        Path target = Path.of("target");
-        Path jar;
-        try (Stream<Path> s = Files.list(target)) {
-            jar = s.filter(p -> p.getFileName().toString().endsWith("-spark.jar")).findFirst().orElseThrow();
-        }
         TestImages.writeClassFolders(tmp.resolve("images/train"), 3, 16, 16, 1, 5);
         TestImages.writeClassFolders(tmp.resolve("images/test"), 3, 4, 16, 1, 6);
         Path conf = Files.writeString(tmp.resolve("job.conf"), String.join("\n",
@@ -44,22 +35,8 @@ class SparkSubmitIT {
                 "train.augmentation = [{type = pad-crop, padding = 2}, {type = flip}]",
                 "evaluate { centre-scale = 0, scales = [16, 18] }", ""));
 
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx2g");
-        command.addAll(Arrays.asList(Files.readString(target.resolve("jvm.options")).trim().split("\\s+")));
-        command.addAll(List.of("-cp", Files.readString(target.resolve("spark-classpath.txt")).trim(),
-                "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
-                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
-                "--class", "io.cnnpipeline.pipeline.Cli", jar.toString(), "run", "--config", conf.toString()));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("spark-submit.log").toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process p = pb.start();
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "spark-submit did not finish");
-        String log = Files.readString(tmp.resolve("spark-submit.log"));
-        assertEquals(0, p.exitValue(), log);
+        String log = SparkSubmitProcess.run("local[2]", List.of(), List.of("run", "--config", conf.toString()),
+                tmp.resolve("spark-submit.log"));
         assertTrue(log.contains("preprocess: inputs 60 = written 60 + quarantined 0"), log);
         JsonNode report = Json.MAPPER.readTree(new File(tmp.resolve("runs/submitted/evaluation/report.json").toString()));
         assertEquals(12, report.get("images").asInt());

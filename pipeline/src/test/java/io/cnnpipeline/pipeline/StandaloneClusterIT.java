@@ -8,9 +8,7 @@ import io.cnnpipeline.core.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,7 +67,7 @@ class StandaloneClusterIT {
             if (deployMode.equals("cluster")) {
                 conf.addAll(List.of("--conf", "spark.driver.memory=1500m", "--conf", "spark.driver.cores=1",
                         "--conf", "spark.standalone.submit.waitAppCompletion=true", "--conf",
-                        "spark.driver.extraJavaOptions=" + Files.readString(Path.of("target", "jvm.options")).trim()));
+                        "spark.driver.extraJavaOptions=" + SparkSubmitProcess.jvmOptions()));
             }
             String submitted = submit(tmp, name, cluster.masterUrl(), conf);
             driverOutput = deployMode.equals("cluster") ? cluster.driverOutput() : submitted;
@@ -105,11 +103,6 @@ class StandaloneClusterIT {
 
     /** Runs {@code cnn-pipeline run} from the shaded jar under SparkSubmit; returns its output. */
     private static String submit(Path tmp, String name, String master, List<String> sparkConf) throws Exception {
-        Path target = Path.of("target");
-        Path jar;
-        try (Stream<Path> s = Files.list(target)) {
-            jar = s.filter(p -> p.getFileName().toString().endsWith("-spark.jar")).findFirst().orElseThrow();
-        }
         Path conf = Files.writeString(tmp.resolve(name + ".conf"), String.join("\n",
                 "demo.images-dir = \"" + tmp.resolve("images") + "\"",
                 "preprocess.output = \"" + tmp.resolve(name + "/dataset") + "\"",
@@ -117,35 +110,10 @@ class StandaloneClusterIT {
                 "train.run-id = submitted",
                 "train.epochs = 1",
                 "train.train-accuracy-sample = 500", ""));
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx2g");
-        String opens = Files.readString(target.resolve("jvm.options")).trim();
-        command.addAll(Arrays.asList(opens.split("\\s+")));
-        command.addAll(List.of("-cp", Files.readString(target.resolve("spark-classpath.txt")).trim(),
-                "org.apache.spark.deploy.SparkSubmit", "--master", master,
-                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.executor.extraJavaOptions=" + opens,
-                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1"));
-        command.addAll(sparkConf);
         // Absolute paths: in cluster deploy mode the driver starts in a worker's directory.
-        command.addAll(List.of("--class", "io.cnnpipeline.pipeline.Cli", jar.toAbsolutePath().toString(), "run",
+        return SparkSubmitProcess.run(master, sparkConf, List.of("run",
                 "--config", Path.of("..", "conf", "fashion-mnist.conf").toAbsolutePath().normalize().toString(),
-                "--config", conf.toAbsolutePath().toString()));
-        Path log = tmp.resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process p = pb.start();
-        boolean done = p.waitFor(15, TimeUnit.MINUTES);
-        if (!done) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log);
-        assertTrue(done, name + ": spark-submit did not finish\n" + out);
-        assertEquals(0, p.exitValue(), name + ":\n" + out);
-        return out;
+                "--config", conf.toAbsolutePath().toString()), tmp.resolve(name + ".log"));
     }
 
     /** The dataset fingerprint, the epoch's loss and the evaluation's per-mode accuracies of one submitted run. */

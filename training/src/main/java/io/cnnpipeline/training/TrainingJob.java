@@ -124,6 +124,8 @@ public final class TrainingJob {
         JavaRDD<DataSet> validationBatches;
         TrainableNetwork.Spark sparkNet;
         SparkTrainingStats trainingStats;
+        /** Whether the last fitted epoch left a finite loss and finite parameters. */
+        boolean finite = true;
         long lastCheckpoint = System.nanoTime();
 
         Run(SparkSession spark, TrainingConfig config) {
@@ -264,7 +266,7 @@ public final class TrainingJob {
             minibatches.unpersist(false);
             HadoopFiles.deleteQuietly(fs, exportDir);
             double loss = sparkNet.score();
-            boolean finite = Double.isFinite(loss) && finite(net.params());
+            finite = Double.isFinite(loss) && finite(net.params());
             Double trainAcc = !finite || trainSample == null ? null : sparkNet.evaluate(trainSample).accuracy();
             Double valAcc = !finite || validationBatches == null ? null
                     : sparkNet.evaluate(validationBatches).accuracy();
@@ -326,7 +328,7 @@ public final class TrainingJob {
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("train: cannot write the report's plots: {}", e.toString());
             }
-            if (!(Double.isFinite(m.loss()) && finite(net.params()))) {
+            if (!finite) {
                 Path good = checkpoints.latestModel();
                 throw new IllegalStateException(String.format(java.util.Locale.ROOT,
                         "Cannot continue training: %s after epoch %d (iteration %d); %s", Double.isFinite(m.loss())

@@ -32,6 +32,8 @@ public final class ConfigBuilder<R extends Record> {
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final List<Consumer<ConfigBuilder<R>>> beforeBuild = new ArrayList<>();
     private Config defaults;
+    /** The defaults with the values set so far over them; rebuilt after a {@link #set}. */
+    private Config combined;
 
     /**
      * @param type    the record to build
@@ -65,6 +67,7 @@ public final class ConfigBuilder<R extends Record> {
             throw new IllegalArgumentException(key.name() + " is not a setting of " + type.getSimpleName());
         }
         values.put(key.name(), value);
+        combined = null;
         return this;
     }
 
@@ -89,6 +92,9 @@ public final class ConfigBuilder<R extends Record> {
 
     /** The defaults with the values set so far layered over them, for defaults that read other keys. */
     private Config withSetValues() {
+        if (combined != null) {
+            return combined;
+        }
         if (defaults == null) {
             defaults = ConfigGroup.defaults(new ArrayList<>(keys.values()));
         }
@@ -99,8 +105,9 @@ public final class ConfigBuilder<R extends Record> {
                 hocon.append(e.getKey()).append(" = ").append(rendered).append('\n');
             }
         }
-        return hocon.length() == 0 ? defaults : ConfigFactory.parseString(hocon.toString(),
+        combined = hocon.length() == 0 ? defaults : ConfigFactory.parseString(hocon.toString(),
                 ConfigParseOptions.defaults()).withFallback(defaults).resolve();
+        return combined;
     }
 
     @SuppressWarnings("unchecked")
@@ -163,6 +170,7 @@ public final class ConfigBuilder<R extends Record> {
      */
     public ConfigBuilder<R> from(R record) {
         visit(record, prefix, (key, value) -> values.put(key.name(), value));
+        combined = null;
         return this;
     }
 

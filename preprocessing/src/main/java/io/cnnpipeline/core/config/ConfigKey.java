@@ -79,6 +79,12 @@ public final class ConfigKey<T> {
         return rule;
     }
 
+    /** The documentation followed by the validity rule ({@code ... Valid: must be >= 1.}), as the reference and
+     * {@code cnn-pipeline config} print it. */
+    public String description() {
+        return doc + (rule.isEmpty() ? "" : " Valid: " + rule + ".");
+    }
+
     /** This key with its documentation. */
     public ConfigKey<T> doc(String text) {
         return replace(new ConfigKey<>(group, name, kind, defaultHocon, text, unit, valid, rule));

@@ -51,59 +51,23 @@ public interface ConfigKind<T> {
     ConfigKind<List<Double>> DOUBLES = simple("list of numbers", (c, p) -> List.copyOf(c.getDoubleList(p)));
 
     /** An object of numbers with keys the user chooses, e.g. {@code {fc1 = 0.1}}; an unmodifiable sorted map. */
-    ConfigKind<Map<String, Double>> NUMBER_MAP = new ConfigKind<>() {
-        @Override
-        public Map<String, Double> read(Config config, String path) {
-            Map<String, Double> out = new java.util.TreeMap<>();
-            Config m = config.getConfig(path);
-            for (String k : m.root().keySet()) {
-                out.put(k, m.getDouble(ConfigUtil.quoteString(k)));
-            }
-            return Collections.unmodifiableMap(out);
+    ConfigKind<Map<String, Double>> NUMBER_MAP = object("object of numbers", (config, path) -> {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        Config m = config.getConfig(path);
+        for (String k : m.root().keySet()) {
+            out.put(k, m.getDouble(ConfigUtil.quoteString(k)));
         }
-
-        @Override
-        public String render(Map<String, Double> value) {
-            return ConfigValueFactory.fromMap(value).render(ConfigRenderOptions.concise());
-        }
-
-        @Override
-        public String describe() {
-            return "object of numbers";
-        }
-
-        @Override
-        public boolean object() {
-            return true;
-        }
-    };
+        return Collections.unmodifiableMap(out);
+    }, null);
 
     /** Settings passed through as they are ({@code spark.conf}): every member as a string, in file order. */
-    ConfigKind<Map<String, String>> STRING_MAP = new ConfigKind<>() {
-        @Override
-        public Map<String, String> read(Config config, String path) {
-            Map<String, String> out = new LinkedHashMap<>();
-            for (Map.Entry<String, ConfigValue> e : config.getConfig(path).entrySet()) {
-                out.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped()));
-            }
-            return Collections.unmodifiableMap(out);
+    ConfigKind<Map<String, String>> STRING_MAP = object("object", (config, path) -> {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : config.getConfig(path).entrySet()) {
+            out.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped()));
         }
-
-        @Override
-        public String render(Map<String, String> value) {
-            return ConfigValueFactory.fromMap(value).render(ConfigRenderOptions.concise());
-        }
-
-        @Override
-        public String describe() {
-            return "object";
-        }
-
-        @Override
-        public boolean object() {
-            return true;
-        }
-    };
+        return Collections.unmodifiableMap(out);
+    }, null);
 
     /** One of an enum's {@link ConfigEnum#id() identifiers}. */
     static <E extends Enum<E> & ConfigEnum> ConfigKind<E> of(Class<E> type) {
@@ -130,37 +94,62 @@ public interface ConfigKind<T> {
      * strings; members that are empty strings are left out of the map.
      */
     static ConfigKind<Map<String, String>> members(List<String> names) {
+        return object("object with " + String.join(", ", names), (config, path) -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            Config m = config.getConfig(path);
+            requireMembers(m, path, names);
+            for (String k : names) {
+                String v = m.hasPath(k) ? m.getString(k) : "";
+                if (!v.isEmpty()) {
+                    out.put(k, v);
+                }
+            }
+            return Collections.unmodifiableMap(out);
+        }, value -> {
+            Map<String, String> all = new LinkedHashMap<>();
+            for (String k : names) {
+                all.put(k, value.getOrDefault(k, ""));
+            }
+            return ConfigValueFactory.fromMap(all).render(ConfigRenderOptions.concise());
+        });
+    }
+
+    /**
+     * An object whose member keys are those of {@code defaultHocon} (an object, e.g. a transform's parameters and
+     * their defaults); another member is an error. Read as an unmodifiable map of the members' plain values.
+     */
+    static ConfigKind<Map<String, Object>> fixedMembers(String defaultHocon) {
+        java.util.Set<String> names = new java.util.TreeSet<>(com.typesafe.config.ConfigFactory
+                .parseString("v = " + defaultHocon).getObject("v").keySet());
+        return object("object with " + String.join(", ", names), (config, path) -> {
+            Config m = config.getConfig(path);
+            requireMembers(m, path, names);
+            return Collections.unmodifiableMap(new LinkedHashMap<>(m.root().unwrapped()));
+        }, null);
+    }
+
+    /**
+     * An object kind ({@link #object()} true): read by {@code reader}, rendered by {@code renderer}, or as the map's
+     * HOCON object when it is null.
+     */
+    private static <V> ConfigKind<Map<String, V>> object(String description,
+                                                        java.util.function.BiFunction<Config, String, Map<String, V>> reader,
+                                                        Function<Map<String, V>, String> renderer) {
         return new ConfigKind<>() {
             @Override
-            public Map<String, String> read(Config config, String path) {
-                Map<String, String> out = new LinkedHashMap<>();
-                Config m = config.getConfig(path);
-                for (String k : m.root().keySet()) {
-                    if (!names.contains(k)) {
-                        throw new ConfigException.BadPath(path + "." + k, "unknown key; the keys are " + names);
-                    }
-                }
-                for (String k : names) {
-                    String v = m.hasPath(k) ? m.getString(k) : "";
-                    if (!v.isEmpty()) {
-                        out.put(k, v);
-                    }
-                }
-                return Collections.unmodifiableMap(out);
+            public Map<String, V> read(Config config, String path) {
+                return reader.apply(config, path);
             }
 
             @Override
-            public String render(Map<String, String> value) {
-                Map<String, String> all = new LinkedHashMap<>();
-                for (String k : names) {
-                    all.put(k, value.getOrDefault(k, ""));
-                }
-                return ConfigValueFactory.fromMap(all).render(ConfigRenderOptions.concise());
+            public String render(Map<String, V> value) {
+                return renderer != null ? renderer.apply(value)
+                        : ConfigValueFactory.fromMap(value).render(ConfigRenderOptions.concise());
             }
 
             @Override
             public String describe() {
-                return "object with " + String.join(", ", names);
+                return description;
             }
 
             @Override
@@ -170,41 +159,13 @@ public interface ConfigKind<T> {
         };
     }
 
-    /**
-     * An object whose member keys are those of {@code defaultHocon} (an object, e.g. a transform's parameters and
-     * their defaults); another member is an error. Read as an unmodifiable map of the members' plain values.
-     */
-    static ConfigKind<Map<String, Object>> fixedMembers(String defaultHocon) {
-        java.util.Set<String> names = com.typesafe.config.ConfigFactory.parseString("v = " + defaultHocon)
-                .getObject("v").keySet();
-        return new ConfigKind<>() {
-            @Override
-            public Map<String, Object> read(Config config, String path) {
-                Config m = config.getConfig(path);
-                for (String k : m.root().keySet()) {
-                    if (!names.contains(k)) {
-                        throw new ConfigException.BadPath(path + "." + k, "unknown key; the keys are "
-                                + new java.util.TreeSet<>(names));
-                    }
-                }
-                return Collections.unmodifiableMap(new LinkedHashMap<>(m.root().unwrapped()));
+    /** Rejects a member of {@code m} that is not one of {@code names}, naming {@code path.member}. */
+    private static void requireMembers(Config m, String path, java.util.Collection<String> names) {
+        for (String k : m.root().keySet()) {
+            if (!names.contains(k)) {
+                throw new ConfigException.BadPath(path + "." + k, "unknown key; the keys are " + names);
             }
-
-            @Override
-            public String render(Map<String, Object> value) {
-                return ConfigValueFactory.fromMap(value).render(ConfigRenderOptions.concise());
-            }
-
-            @Override
-            public String describe() {
-                return "object with " + String.join(", ", new java.util.TreeSet<>(names));
-            }
-
-            @Override
-            public boolean object() {
-                return true;
-            }
-        };
+        }
     }
 
     /** A kind read by {@code reader}; rendering uses Typesafe's conversion of the Java value. */
