@@ -10,12 +10,14 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shaded jar under spark-submit: Spark's own SparkSubmit (from the Maven jars, in a child JVM whose classpath
- * holds only what a Spark installation provides) runs {@code cnn-pipeline run} from the jar on local[2].
+ * The shaded jar under spark-submit: {@code submit-scripts/submit.sh} with the {@code local} Spark profile (local[2],
+ * Kryo with ND4J's registrator) runs {@code cnn-pipeline run} from the jar through Spark's own launcher and
+ * SparkSubmit, with only what a Spark installation provides on their class path.
  */
 class SparkSubmitIT {
     @Test
@@ -35,8 +37,9 @@ class SparkSubmitIT {
                 "train.augmentation = [{type = pad-crop, padding = 2}, {type = flip}]",
                 "evaluate { centre-scale = 0, scales = [16, 18] }", ""));
 
-        String log = SparkSubmitProcess.run("local[2]", List.of(), List.of("run", "--config", conf.toString()),
-                tmp.resolve("spark-submit.log"));
+        String log = SparkSubmitProcess.run(Map.of("SPARK_PROFILE", "local", "DRIVER_MEMORY", "2g",
+                        "EXTRA_SPARK_ARGS", "--conf spark.ui.enabled=false"),
+                List.of("run", "--config", conf.toString()), tmp.resolve("spark-submit.log"));
         assertTrue(log.contains("preprocess: inputs 60 = written 60 + quarantined 0"), log);
         JsonNode report = Json.MAPPER.readTree(new File(tmp.resolve("runs/submitted/evaluation/report.json").toString()));
         assertEquals(12, report.get("images").asInt());

@@ -7,17 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cnnpipeline.core.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shaded jar on a real Spark standalone cluster (a Master and two Workers, separate JVMs on 127.0.0.1): Spark's
- * own SparkSubmit runs {@code cnn-pipeline run} — preprocess, train with parameter averaging on two executors,
- * evaluate — on 2,500 Fashion-MNIST images written as PNG files, in client and in cluster deploy mode; the same job on
+ * The shaded jar on a real Spark standalone cluster (a Master and two Workers, separate JVMs on 127.0.0.1):
+ * {@code submit-scripts/submit.sh} with the {@code standalone} Spark profile runs {@code cnn-pipeline run} —
+ * preprocess, train with parameter averaging on two executors, evaluate — on 2,500 Fashion-MNIST images written as PNG files, in client and in cluster deploy mode; the same job on
  * {@code local[2]} gives the same dataset fingerprint, the same training loss and the same test accuracies, because
  * every random stream is a function of (seed, epoch, record) and the minibatch partitions, one per worker, are the
  * same wherever they run.
@@ -32,7 +33,8 @@ class StandaloneClusterIT {
         Path idx = Demo.ensureFashionMnist(PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
         FashionMnist.writePngs(FashionMnist.read(idx, "train", 2000), tmp.resolve("images/train"));
         FashionMnist.writePngs(FashionMnist.read(idx, "t10k", 500), tmp.resolve("images/test"));
-        String local = submit(tmp, "local", "local[2]", List.of());
+        String local = submit(tmp, "local", Map.of("SPARK_PROFILE", "local", "DRIVER_MEMORY", "2g",
+                "EXTRA_SPARK_ARGS", "--conf spark.ui.enabled=false"));
         assertTrue(local.contains("preprocess: inputs 2500 = written 2500 + quarantined 0"), local);
         localRun = results(tmp, "local");
         print("local[2]", localRun);
@@ -60,17 +62,21 @@ class StandaloneClusterIT {
         try (StandaloneCluster cluster = StandaloneCluster.start(tmp.resolve(name), 2, coresPerWorker, "3g")) {
             jvms = cluster.processes();
             assertEquals(3, jvms.size(), "a master and two workers");
-            List<String> conf = new ArrayList<>(List.of("--deploy-mode", deployMode,
-                    "--conf", "spark.executor.memory=1500m", "--conf", "spark.executor.cores=1",
-                    "--conf", "spark.cores.max=2", "--conf", "spark.eventLog.enabled=true",
-                    "--conf", "spark.eventLog.dir=" + cluster.eventLogDir().toUri()));
+            // The standalone profile (Kryo with ND4J's registrator, event log, OMP_NUM_THREADS=1, ...), sized down
+            // to this machine: two 1-core executors.
+            Map<String, String> env = new LinkedHashMap<>(Map.of("SPARK_PROFILE", "standalone",
+                    "MASTER", cluster.masterUrl(), "DEPLOY_MODE", deployMode,
+                    "EXECUTOR_MEMORY", "1500m", "EXECUTOR_CORES", "1", "DRIVER_MEMORY", "1500m"));
+            String extra = "--conf spark.cores.max=2 --conf spark.ui.enabled=false --conf spark.driver.host=127.0.0.1"
+                    + " --conf spark.eventLog.dir=" + cluster.eventLogDir().toUri();
             if (deployMode.equals("cluster")) {
-                conf.addAll(List.of("--conf", "spark.driver.memory=1500m", "--conf", "spark.driver.cores=1",
-                        "--conf", "spark.standalone.submit.waitAppCompletion=true", "--conf",
-                        "spark.driver.extraJavaOptions=" + SparkSubmitProcess.jvmOptions()));
+                extra += " --conf spark.driver.cores=1 --conf spark.standalone.submit.waitAppCompletion=true";
             }
-            String submitted = submit(tmp, name, cluster.masterUrl(), conf);
+            env.put("EXTRA_SPARK_ARGS", extra);
+            String submitted = submit(tmp, name, env);
             driverOutput = deployMode.equals("cluster") ? cluster.driverOutput() : submitted;
+            assertTrue(Files.exists(tmp.resolve(name + "/runs/submitted/evaluation/report.json")),
+                    "the job's last output\n" + driverOutput);
             clusterRun = results(tmp, name);
             JsonNode app = Json.MAPPER.readTree(cluster.state()).path("completedapps").path(0);
             assertEquals("FINISHED", app.path("state").asText(), cluster.state());
@@ -81,6 +87,8 @@ class StandaloneClusterIT {
                 eventLog = Files.readString(logs.findFirst().orElseThrow());
             }
             assertEquals(2, eventLog.split("\"Event\":\"SparkListenerExecutorAdded\"", -1).length - 1, eventLog);
+            assertTrue(eventLog.contains("\"spark.kryo.registrator\":\"io.cnnpipeline.training.dl4j.KryoRegistrator\""),
+                    "the profile's Kryo serializer with ND4J's registrator");
         }
         for (ProcessHandle h : jvms) {
             assertTrue(!h.isAlive(), "close() stopped " + h.info().commandLine().orElse("pid " + h.pid()));
@@ -101,8 +109,8 @@ class StandaloneClusterIT {
                 100 * (1 - r.at("/report/multi-scale/top1Error").asDouble()));
     }
 
-    /** Runs {@code cnn-pipeline run} from the shaded jar under SparkSubmit; returns its output. */
-    private static String submit(Path tmp, String name, String master, List<String> sparkConf) throws Exception {
+    /** Runs {@code submit.sh run} with {@code env}; returns its output. */
+    private static String submit(Path tmp, String name, Map<String, String> env) throws Exception {
         Path conf = Files.writeString(tmp.resolve(name + ".conf"), String.join("\n",
                 "demo.images-dir = \"" + tmp.resolve("images") + "\"",
                 "preprocess.output = \"" + tmp.resolve(name + "/dataset") + "\"",
@@ -110,10 +118,9 @@ class StandaloneClusterIT {
                 "train.run-id = submitted",
                 "train.epochs = 1",
                 "train.train-accuracy-sample = 500", ""));
-        // Absolute paths: in cluster deploy mode the driver starts in a worker's directory.
-        return SparkSubmitProcess.run(master, sparkConf, List.of("run",
-                "--config", Path.of("..", "conf", "fashion-mnist.conf").toAbsolutePath().normalize().toString(),
-                "--config", conf.toAbsolutePath().toString()), tmp.resolve(name + ".log"));
+        // submit.sh gives the driver absolute paths: in cluster deploy mode it starts in a worker's directory.
+        return SparkSubmitProcess.run(env, List.of("run", "--config", "../conf/fashion-mnist.conf",
+                "--config", conf.toString()), tmp.resolve(name + ".log"));
     }
 
     /** The dataset fingerprint, the epoch's loss and the evaluation's per-mode accuracies of one submitted run. */
