@@ -11,6 +11,7 @@ import io.cnnpipeline.training.RunDirectory;
 import io.cnnpipeline.training.TrainResult;
 import io.cnnpipeline.training.TrainingJob;
 import java.util.Map;
+import io.cnnpipeline.core.Progress;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -41,6 +42,7 @@ public final class Pipeline {
             conf.setAppName(config.sparkAppName());
         }
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        Progress.setInterval(java.time.Duration.ofSeconds(config.progressEverySeconds()));
         for (Map.Entry<String, String> e : config.sparkConf().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }
@@ -49,12 +51,12 @@ public final class Pipeline {
 
     /** Stage 1: image files → Parquet shards, statistics and manifest. */
     public static IngestResult preprocess(SparkSession spark, PipelineConfig config) {
-        return IngestJob.run(spark, config.preprocess());
+        return progress(spark, "preprocess", () -> IngestJob.run(spark, config.preprocess()));
     }
 
     /** Stage 1 from Java settings ({@code IngestConfig.builder()...build()}). */
     public static IngestResult preprocess(SparkSession spark, io.cnnpipeline.ingest.IngestConfig config) {
-        return IngestJob.run(spark, config);
+        return progress(spark, "preprocess", () -> IngestJob.run(spark, config));
     }
 
     /**
@@ -62,12 +64,13 @@ public final class Pipeline {
      * or resumed as {@code config.resume()} says; its {@code config.resolved.conf} lists the settings' keys.
      */
     public static TrainResult train(SparkSession spark, io.cnnpipeline.training.TrainingConfig config) {
-        return TrainingJob.run(spark, config, io.cnnpipeline.training.TrainingConfig.builder().render(config));
+        return progress(spark, "train", () -> TrainingJob.run(spark, config,
+                io.cnnpipeline.training.TrainingConfig.builder().render(config)));
     }
 
     /** Stage 3 from Java settings ({@code EvaluationConfig.builder()...build()}). */
     public static EvaluationReport evaluate(SparkSession spark, io.cnnpipeline.evaluation.EvaluationConfig config) {
-        return EvaluationJob.run(spark, config);
+        return progress(spark, "evaluate", () -> EvaluationJob.run(spark, config));
     }
 
     /**
@@ -97,7 +100,8 @@ public final class Pipeline {
                         + "was given and " + config.train().runsDir() + " has no " + RunDirectory.LATEST + " run");
             }
         }
-        return TrainingJob.run(spark, config.train(), config.render());
+        PipelineConfig resolved = config;
+        return progress(spark, "train", () -> TrainingJob.run(spark, resolved.train(), resolved.render()));
     }
 
     /**
@@ -114,7 +118,15 @@ public final class Pipeline {
                             + "or evaluate.run-dir was given and " + runsDir + " has no " + RunDirectory.LATEST
                             + " run (train one first)")));
         }
-        return EvaluationJob.run(spark, config.evaluate());
+        PipelineConfig resolved = config;
+        return progress(spark, "evaluate", () -> EvaluationJob.run(spark, resolved.evaluate()));
+    }
+
+    /** Runs a stage with its progress lines ({@link Progress}). */
+    private static <T> T progress(SparkSession spark, String stage, java.util.function.Supplier<T> job) {
+        try (Progress p = Progress.start(spark.sparkContext(), stage)) {
+            return job.get();
+        }
     }
 
     /** All three stages from one configuration; the evaluation takes the run the training stage wrote. */

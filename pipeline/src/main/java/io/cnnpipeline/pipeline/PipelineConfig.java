@@ -50,6 +50,14 @@ public final class PipelineConfig {
     public static final ConfigKey<Map<String, String>> SPARK_CONF = SPARK.key("conf", ConfigKind.STRING_MAP, Map.of())
             .doc("Extra Spark settings, passed through as they are, e.g. conf { \"spark.executor.memory\" = \"8g\" }.");
 
+    /** The {@code progress} section. */
+    public static final ConfigGroup PROGRESS = ConfigGroup.section("progress", "");
+    public static final ConfigKey<Integer> PROGRESS_EVERY_SECONDS = PROGRESS.integer("every-seconds", 15)
+            .unit("seconds")
+            .validIf(n -> n >= 0, "must be >= 0")
+            .doc("Time between a stage's progress lines (stage, epoch, round, loss, images done/total, images/s, ETA, "
+                    + "Spark tasks), logged by io.cnnpipeline.progress; 0 = none.");
+
     /** The {@code demo} section. */
     public static final ConfigGroup DEMO = ConfigGroup.section("demo", "");
     public static final ConfigKey<String> DEMO_FASHION_MNIST_DIR = DEMO.string("fashion-mnist-dir",
@@ -66,7 +74,7 @@ public final class PipelineConfig {
 
     /** The sections in the order the reference and {@code cnn-pipeline config} list them. */
     static final List<ConfigGroup> SECTIONS = List.of(CoreKeys.ROOT, SPARK, IngestConfig.SECTION,
-            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION, DEMO);
+            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION, PROGRESS, DEMO);
 
     private final Config config;
     private final boolean runIdDefaulted;
@@ -81,7 +89,8 @@ public final class PipelineConfig {
         this.train = typed(this::readTrain);
         this.evaluate = typed(this::readEvaluate);
         typed(() -> {
-            for (ConfigKey<?> k : List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, DEMO_FASHION_MNIST_DIR,
+            for (ConfigKey<?> k : List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, PROGRESS_EVERY_SECONDS,
+                    DEMO_FASHION_MNIST_DIR,
                     DEMO_IMAGES_DIR, DEMO_TRAIN_LIMIT, DEMO_TEST_LIMIT)) {
                 k.read(config);
             }
@@ -310,6 +319,11 @@ public final class PipelineConfig {
 
     public String sparkAppName() {
         return SPARK_APP_NAME.read(config);
+    }
+
+    /** Seconds between progress lines ({@code progress.every-seconds}); 0 = none. */
+    public int progressEverySeconds() {
+        return PROGRESS_EVERY_SECONDS.read(config);
     }
 
     /** Extra Spark settings from {@code spark.conf}. */

@@ -41,8 +41,27 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class KeptNetworksTrainingMaster extends ParameterAveragingTrainingMaster {
     private static final long serialVersionUID = 1L;
 
+    private transient RoundListener roundListener;
+
     private KeptNetworksTrainingMaster(ParameterAveragingTrainingMaster.Builder builder) {
         super(builder);
+    }
+
+    /** Told on the driver after each averaging round, once the averaged parameters are in the driver's network. */
+    @FunctionalInterface
+    public interface RoundListener {
+        /**
+         * @param round     the round just averaged, 1-based (dl4j-spark numbers its splits from 1)
+         * @param rounds    the rounds of this fit (dl4j-spark's splits of the minibatches)
+         * @param loss      the workers' mean loss over the round's last minibatches (dl4j-spark's score)
+         * @param iteration the driver network's iteration count after the round
+         */
+        void averaged(int round, int rounds, double loss, int iteration);
+    }
+
+    /** Sets the driver-side listener of averaging rounds (not serialized; {@code null} for none). */
+    public void onRound(RoundListener listener) {
+        this.roundListener = listener;
     }
 
     /** The master configured by {@code builder}. */
@@ -145,8 +164,19 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
                                   JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
         if (!keepNetworks() || statsStorage != null) {
             super.processResults(network, graph, results, splitNum, totalSplits);
-            return;
+        } else {
+            average(network, graph, results);
         }
+        if (roundListener != null) {
+            roundListener.averaged(splitNum, totalSplits,
+                    network != null ? network.getScore() : graph.getScore(),
+                    network != null ? network.getNetwork().getLayerWiseConfigurations().getIterationCount()
+                            : graph.getNetwork().getConfiguration().getIterationCount());
+        }
+    }
+
+    private void average(SparkDl4jMultiLayer network, SparkComputationGraph graph,
+                         JavaRDD<ParameterAveragingTrainingResult> results) {
         Sums sums = results.treeAggregate(new Sums(), Sums::add, Sums::merge, aggregationDepth);
         if (sums == null || sums.count == 0 || sums.parameters == null) {
             return;   // an imbalanced split without data for any worker, as dl4j-spark skips it

@@ -22,6 +22,8 @@ public final class RunDirectory {
     public static final String PROVENANCE = "provenance.json";
     /** One JSON object per completed epoch. */
     public static final String METRICS = "metrics.jsonl";
+    /** One {@link RoundMetrics} per averaging round. */
+    public static final String ROUNDS = "rounds.jsonl";
     /** The final network (DL4J {@code ModelSerializer} zip with updater state). */
     public static final String MODEL = ModelMeta.MODEL_FILE;
     /** The network of the epoch with the best validation accuracy (when there is a validation split). */

@@ -3,6 +3,7 @@ package io.cnnpipeline.training;
 import io.cnnpipeline.training.zoo.Networks;
 import io.cnnpipeline.dataset.DatasetDirectory;
 import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.Progress;
 import io.cnnpipeline.core.Json;
 import io.cnnpipeline.core.InvalidConfigException;
 import io.cnnpipeline.dataset.Normalizer;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code provenance.json} — seed, dataset manifest and content hashes (a resume must find the same content),
  *   versions, start time;</li>
  *   <li>{@code metrics.jsonl} — one {@link EpochMetrics} per line, rewritten atomically after every epoch;</li>
+ *   <li>{@code rounds.jsonl} — one {@link RoundMetrics} per averaging round (parameter averaging), likewise;</li>
  *   <li>{@code report.html} and {@code plots/} — loss, accuracy, learning-rate and throughput curves
  *       ({@link TrainingReport}), rewritten after every epoch;</li>
  *   <li>{@code model.zip} (DL4J {@code ModelSerializer}, with updater state) and {@code model-meta.json};
@@ -114,6 +116,8 @@ public final class TrainingJob {
         final int workers;
         final Normalizer normalizer;
         final List<EpochMetrics> metrics = new ArrayList<>();
+        /** Per averaging round (parameter averaging only), the epochs so far. */
+        final List<RoundMetrics> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
         Checkpoints.State resumeFrom;
         TrainableNetwork net;
         ValidationTracker validation;
@@ -165,6 +169,7 @@ public final class TrainingJob {
                 HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
                         + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
                 metrics.addAll(readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch()));
+                rounds.addAll(readRounds(fs, new Path(runDir, RunDirectory.ROUNDS), resumeFrom.epoch()));
             } else {
                 if (HadoopFiles.exists(fs, runDir)) {
                     throw new io.cnnpipeline.core.StageFailedException("Cannot create run directory " + runDir
@@ -237,8 +242,9 @@ public final class TrainingJob {
             // same whether the run was resumed or not.
             long masterSeed = RandomStreams.seedFor(config.seed(), RandomStreams.SHUFFLE, epoch, "training-master");
             int batch = config.batchSizeAt(epoch);
-            sparkNet = net.spark(jsc, TrainingMasters.forEpoch(config, jsc, workers, batch, exportDir.toString(),
-                    masterSeed));
+            org.deeplearning4j.spark.api.TrainingMaster<?, ?> master = TrainingMasters.forEpoch(config, jsc, workers,
+                    batch, exportDir.toString(), masterSeed);
+            sparkNet = net.spark(jsc, master);
             sparkNet.setCollectTrainingStats(config.collectTrainingStats());
             JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer, classes, batch,
                     config.seed(), epoch, workers).persist(StorageLevel.MEMORY_ONLY());
@@ -248,7 +254,23 @@ public final class TrainingJob {
             double rate = setLearningRates(epoch, minibatchCount);
             int iterationsBefore = net.iterationCount();
             long t0 = System.nanoTime();
+            Progress progress = Progress.current();
+            progress.restartUnits();
+            progress.units("images", 0, trainCount);
+            progress.detail(String.format(java.util.Locale.ROOT, "epoch %d/%d, %,d minibatches of %d on %d workers",
+                    epoch, config.epochs(), minibatchCount, batch, workers));
+            if (master instanceof KeptNetworksTrainingMaster kept) {
+                kept.onRound((round, total, loss, iteration) -> {
+                    rounds.add(new RoundMetrics(epoch, round, total, iteration, loss, (System.nanoTime() - t0) / 1e9));
+                    progress.detail(String.format(java.util.Locale.ROOT,
+                            "epoch %d/%d, round %d/%d, iteration %,d, loss %.4f", epoch, config.epochs(), round, total,
+                            iteration, loss));
+                    progress.units("images", trainCount * round / total, trainCount);
+                });
+            }
             fitWithin(epoch, minibatches);
+            progress.detail(String.format(java.util.Locale.ROOT, "epoch %d/%d fitted, scoring", epoch,
+                    config.epochs()));
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (gradientSharing()) {
                 // The driver's copy receives the shared updates, not the workers' iteration counts (which start from
@@ -321,10 +343,11 @@ public final class TrainingJob {
         boolean afterEpoch(EpochMetrics m) {
             metrics.add(m);
             LOG.info("train: {}", m.summary(config.epochs()));
-            writeMetrics(fs, new Path(runDir, RunDirectory.METRICS), metrics);
+            writeLines(fs, new Path(runDir, RunDirectory.METRICS), metrics);
+            writeLines(fs, new Path(runDir, RunDirectory.ROUNDS), rounds);
             try {
                 TrainingReport.write(fs, runDir, config.runId() + ": " + config.network().id() + " on "
-                        + dataset.uri(), metrics, config.collectTrainingStats());
+                        + dataset.uri(), metrics, rounds, config.collectTrainingStats());
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("train: cannot write the report's plots: {}", e.toString());
             }
@@ -467,9 +490,26 @@ public final class TrainingJob {
         return rounds * averagingFrequency;
     }
 
-    private static void writeMetrics(FileSystem fs, Path path, List<EpochMetrics> metrics) {
+    /** The rounds of a run's first {@code epochs} epochs. */
+    private static List<RoundMetrics> readRounds(FileSystem fs, Path path, int epochs) {
+        List<RoundMetrics> rounds = new ArrayList<>();
+        if (!HadoopFiles.exists(fs, path)) {
+            return rounds;
+        }
+        for (String line : new String(HadoopFiles.read(fs, path), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                RoundMetrics r = Json.fromBytes(line.getBytes(StandardCharsets.UTF_8), RoundMetrics.class);
+                if (r.epoch() <= epochs) {
+                    rounds.add(r);
+                }
+            }
+        }
+        return rounds;
+    }
+
+    private static void writeLines(FileSystem fs, Path path, List<?> records) {
         StringBuilder sb = new StringBuilder();
-        for (EpochMetrics m : metrics) {
+        for (Object m : records) {
             sb.append(Json.MAPPER.valueToTree(m).toString()).append('\n');
         }
         HadoopFiles.writeAtomically(fs, path, sb.toString().getBytes(StandardCharsets.UTF_8));

@@ -20,7 +20,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The run directory's human-readable report, rewritten after every epoch: {@code plots/loss.png},
  * {@code plots/accuracy.png} (train and validation), {@code plots/learning-rate.png} and
- * {@code plots/images-per-second.png} (XChart, per epoch), and {@code report.html}, which shows them with the
+ * {@code plots/images-per-second.png} (XChart, per epoch), {@code plots/loss-per-round.png} (the loss after every
+ * averaging round, against the iteration), and {@code report.html}, which shows them with the
  * metrics table and links dl4j-spark's {@code training-stats.html} timeline when it was collected. Driver-side;
  * rendering needs no display (headless AWT).
  */
@@ -33,18 +34,21 @@ public final class TrainingReport {
 
     /** Writes the plots and the page for the epochs so far, each file atomically. */
     public static void write(FileSystem fs, Path runDir, String title, List<EpochMetrics> metrics,
-                             boolean trainingStats) {
+                             List<RoundMetrics> rounds, boolean trainingStats) {
         JvmSettings.install();
         Path plots = new Path(runDir, PLOTS);
         png(fs, new Path(plots, "loss.png"), chart("Training loss", "loss", metrics, List.of(
                 new Series("loss", EpochMetrics::loss))));
+        if (!rounds.isEmpty()) {
+            png(fs, new Path(plots, "loss-per-round.png"), roundChart(rounds));
+        }
         png(fs, new Path(plots, "accuracy.png"), chart("Accuracy (centre crop)", "accuracy", metrics, List.of(
                 new Series("train", m -> m.trainAccuracy()), new Series("validation", m -> m.validationAccuracy()))));
         png(fs, new Path(plots, "learning-rate.png"), chart("Learning rate at the start of each epoch",
                 "learning rate", metrics, List.of(new Series("learning rate", EpochMetrics::learningRate))));
         png(fs, new Path(plots, "images-per-second.png"), chart("Training throughput", "images/s", metrics,
                 List.of(new Series("images/s", EpochMetrics::imagesPerSecond))));
-        HadoopFiles.writeAtomically(fs, new Path(runDir, HTML), html(title, metrics, trainingStats)
+        HadoopFiles.writeAtomically(fs, new Path(runDir, HTML), html(title, metrics, !rounds.isEmpty(), trainingStats)
                 .getBytes(StandardCharsets.UTF_8));
     }
 
@@ -75,6 +79,27 @@ public final class TrainingReport {
         return chart;
     }
 
+    /** The loss after every averaging round against the iteration, with the epochs' boundaries marked by colour. */
+    private static XYChart roundChart(List<RoundMetrics> rounds) {
+        XYChart chart = new XYChartBuilder().width(960).height(400).title("Training loss per averaging round")
+                .xAxisTitle("iteration").yAxisTitle("loss (workers' mean, last minibatch of the round)").build();
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setDecimalPattern("#,##0.####");
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (RoundMetrics r : rounds) {
+            if (Double.isFinite(r.loss())) {
+                x.add((double) r.iteration());
+                y.add(r.loss());
+            }
+        }
+        if (!x.isEmpty()) {
+            chart.addSeries("loss", x, y).setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
     private static void png(FileSystem fs, Path target, XYChart chart) {
         try {
             HadoopFiles.writeAtomically(fs, target, BitmapEncoder.getBitmapBytes(chart,
@@ -84,7 +109,7 @@ public final class TrainingReport {
         }
     }
 
-    static String html(String title, List<EpochMetrics> metrics, boolean trainingStats) {
+    static String html(String title, List<EpochMetrics> metrics, boolean perRound, boolean trainingStats) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -95,6 +120,11 @@ public final class TrainingReport {
                     .append("\">");
         }
         b.append("</p>\n");
+        if (perRound) {
+            b.append("<p><img src=\"").append(PLOTS).append("/loss-per-round.png\" alt=\"loss per round\"></p>\n");
+        }
+        b.append("<p><a href=\"").append(RunDirectory.EVALUATION)
+                .append("/report.html\">Evaluation</a> (written by the evaluate stage)</p>\n");
         if (trainingStats) {
             b.append("<p><a href=\"training-stats.html\">Spark training statistics (dl4j-spark timeline)</a></p>\n");
         }
@@ -106,7 +136,8 @@ public final class TrainingReport {
                     pct(m.trainAccuracy()), pct(m.validationAccuracy()), m.learningRate(), m.batchSizePerWorker(),
                     m.iteration(), m.imagesPerSecond(), m.seconds()));
         }
-        b.append("</table>\n<p>Metrics as JSON lines: <a href=\"metrics.jsonl\">metrics.jsonl</a></p>\n</body></html>\n");
+        b.append("</table>\n<p>Metrics as JSON lines: <a href=\"metrics.jsonl\">metrics.jsonl</a> (per epoch), "
+                + "<a href=\"rounds.jsonl\">rounds.jsonl</a> (per averaging round)</p>\n</body></html>\n");
         return b.toString();
     }
 

@@ -37,10 +37,10 @@ class TrainingJobTest {
                 AUG);
         TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
         Path run = runs.resolve("r1");
-        assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "model.zip",
+        assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "rounds.jsonl", "model.zip",
                 "model-meta.json", "checkpoints", "best-model.zip", "report.html", "plots"), names(run));
-        assertEquals(Set.of("loss.png", "accuracy.png", "learning-rate.png", "images-per-second.png"),
-                names(run.resolve("plots")));
+        assertEquals(Set.of("loss.png", "loss-per-round.png", "accuracy.png", "learning-rate.png",
+                "images-per-second.png"), names(run.resolve("plots")));
         java.awt.image.BufferedImage plot = javax.imageio.ImageIO.read(run.resolve("plots/accuracy.png").toFile());
         assertEquals(640, plot.getWidth());
         String html = Files.readString(run.resolve("report.html"));
@@ -56,6 +56,29 @@ class TrainingJobTest {
             assertTrue(m.get("imagesPerSecond").asDouble() > 0);
             assertEquals(0.001, m.get("learningRate").asDouble(), 0);
         }
+        // Per averaging round: rounds 1..R of each epoch, the iteration advancing by the averaging frequency (2), and
+        // the epoch's loss is its last round's.
+        List<JsonNode> rounds = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("rounds.jsonl"))) {
+            rounds.add(Json.MAPPER.readTree(line));
+        }
+        int iteration = 0;
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            int e = epoch;
+            List<JsonNode> ofEpoch = rounds.stream().filter(r -> r.get("epoch").asInt() == e).toList();
+            assertTrue(ofEpoch.size() >= 2, "rounds of epoch " + epoch + ": " + ofEpoch);
+            for (int r = 0; r < ofEpoch.size(); r++) {
+                assertEquals(r + 1, ofEpoch.get(r).get("round").asInt());
+                assertEquals(ofEpoch.size(), ofEpoch.get(r).get("rounds").asInt());
+                iteration += 2;
+                assertEquals(iteration, ofEpoch.get(r).get("iteration").asInt());
+            }
+            assertEquals(Json.MAPPER.readTree(lines.get(epoch - 1)).get("loss").asDouble(),
+                    ofEpoch.get(ofEpoch.size() - 1).get("loss").asDouble(), 0.0);
+        }
+        assertTrue(html.contains("<img src=\"plots/loss-per-round.png\"")
+                && html.contains("<a href=\"evaluation/report.html\">"), html);
+
         // Three easy synthetic classes: far better than chance (1/3) after three epochs.
         assertTrue(result.last().validationAccuracy() > 0.8, "validation accuracy " + result.last().validationAccuracy());
         assertTrue(result.last().trainAccuracy() > 0.8, "train accuracy " + result.last().trainAccuracy());
