@@ -17,16 +17,19 @@ import java.util.List;
  * @param dataset     URI of the dataset directory ({@link #DATASET})
  * @param runDir      URI of the training run directory holding {@code model.zip} and {@code model-meta.json}
  * @param model       which network of the run ({@link #MODEL})
- * @param output      URI of the directory for {@code report.json} and {@code report.txt}
+ * @param output      URI of the directory for {@code report.json}, {@code report.txt} and {@code report.html}
  * @param split       split to evaluate ({@code test} or {@code validation})
  * @param cropSize    crop side in pixels; 0 = the model's input size
  * @param centreScale short side in pixels the image is resized to before the centre crop and the 10-crop; 0 = as
  *                    stored
  * @param scales      short sides in pixels of the multi-scale evaluation (each ≥ the crop size)
  * @param batchSize   views per forward pass (at least one image's views are always batched together)
+ * @param mistakes    wrong predictions (multi-scale) kept with their images for {@code report.html}, the most
+ *                    confident first ({@link #MISTAKES})
  */
 public record EvaluationConfig(String dataset, String runDir, String model, String output, Split split, int cropSize,
-                               int centreScale, List<Integer> scales, int batchSize) implements Serializable {
+                               int centreScale, List<Integer> scales, int batchSize, int mistakes)
+        implements Serializable {
 
     /** The {@code evaluate} section. */
     public static final ConfigGroup SECTION = ConfigGroup.section("evaluate", "");
@@ -60,6 +63,13 @@ public record EvaluationConfig(String dataset, String runDir, String model, Stri
     public static final ConfigKey<Integer> BATCH_SIZE = SECTION.integer("batch-size", 512)
             .validIf(s -> s >= 1, "must be >= 1")
             .doc("Views per forward pass.");
+    /** At most this many mistakes: each travels to the driver as a thumbnail and is a file beside the page. */
+    public static final int MAX_MISTAKES = 500;
+    public static final ConfigKey<Integer> MISTAKES = SECTION.integer("mistakes", 24).unit("images")
+            .validIf(s -> s >= 0 && s <= MAX_MISTAKES, "must be between 0 and " + MAX_MISTAKES)
+            .doc("The most confident wrong predictions (multi-scale) shown in evaluation/report.html with their "
+                    + "images, true and predicted class; each task keeps its own top ones and the driver merges "
+                    + "them. 0 = none.");
 
     public EvaluationConfig {
         DATASET.require(dataset);
@@ -80,6 +90,7 @@ public record EvaluationConfig(String dataset, String runDir, String model, Stri
                 centreScale == 0 || cropSize == 0 || centreScale >= cropSize, CENTRE_SCALE.name(),
                 "must be >= evaluate.crop-size (" + cropSize + ")", centreScale);
         BATCH_SIZE.require(batchSize);
+        MISTAKES.require(mistakes);
     }
 
     /**
@@ -101,6 +112,7 @@ public record EvaluationConfig(String dataset, String runDir, String model, Stri
 
     /** This configuration with the crop size filled in. */
     public EvaluationConfig withCropSize(int size) {
-        return new EvaluationConfig(dataset, runDir, model, output, split, size, centreScale, scales, batchSize);
+        return new EvaluationConfig(dataset, runDir, model, output, split, size, centreScale, scales, batchSize,
+                mistakes);
     }
 }

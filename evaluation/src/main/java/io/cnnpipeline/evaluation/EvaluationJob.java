@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The evaluation Spark job: loads a trained model (DL4J {@code ModelSerializer} zip and its {@code model-meta.json})
  * and the test shards, computes every image's views ({@link CropPlan}) and the network's softmax outputs on the
- * executors, averages them per mode, and aggregates confusion matrices and top-k counts; only counts reach the
- * driver. Writes {@code report.json} and {@code report.txt} to the output directory (atomically, file by file).
+ * executors, averages them per mode, and aggregates confusion matrices and top-k counts; only counts and the
+ * {@code evaluate.mistakes} most confident wrong predictions of each task (with thumbnails) reach the driver, which
+ * keeps the most confident of those. Writes {@code report.json}, {@code report.txt} and the page
+ * {@code report.html} with its pictures ({@link EvaluationPage}) to the output directory (atomically, file by file).
  * Driver-side entry point.
  */
 public final class EvaluationJob {
@@ -107,7 +109,7 @@ public final class EvaluationJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<byte[]> model = jsc.broadcast(HadoopFiles.read(modelFs, modelPath));
         EvaluatePartition fn = new EvaluatePartition(model, plan, new Normalizer(meta.mean(), meta.std()), classes,
-                topK, config.batchSize());
+                topK, config.batchSize(), config.mistakes());
         EvaluationCounts counts;
         try {
             counts = dataset.shards(spark, config.split().id(), 4 * jsc.defaultParallelism()).javaRDD().mapPartitions(fn)
@@ -128,8 +130,31 @@ public final class EvaluationJob {
         HadoopFiles.writeAtomically(outFs, new Path(out, "report.json"), Json.toBytes(report));
         HadoopFiles.writeAtomically(outFs, new Path(out, "report.txt"),
                 report.summary().getBytes(StandardCharsets.UTF_8));
+        List<byte[]> thumbnails = counts.mistakes.stream().map(EvaluationCounts.Mistake::png).toList();
+        EvaluationPage.write(outFs, out, report, thumbnails, EvaluationConfig.builder().render(config),
+                trainingRunLinks(outFs, runDir, out));
         LOG.info("evaluate: report written to {}", out);
         return report;
+    }
+
+    /**
+     * The training run's files the page links to, as paths relative to the output directory, when the output is the
+     * run's own {@code evaluation/} directory (a relative link elsewhere would break when the report is copied).
+     */
+    private static Map<String, String> trainingRunLinks(FileSystem fs, Path runDir, Path out) {
+        Map<String, String> links = new java.util.LinkedHashMap<>();
+        if (!out.equals(new Path(runDir, io.cnnpipeline.training.RunDirectory.EVALUATION))) {
+            return links;
+        }
+        for (String[] file : new String[][] {{"report.html", "training report"},
+            {io.cnnpipeline.training.RunDirectory.RESOLVED_CONFIG, "training configuration"},
+            {io.cnnpipeline.training.RunDirectory.PROVENANCE, "training provenance"},
+            {io.cnnpipeline.training.RunDirectory.MODEL_META, "model metadata"}}) {
+            if (HadoopFiles.exists(fs, new Path(runDir, file[0]))) {
+                links.put("../" + file[0], file[1]);
+            }
+        }
+        return links;
     }
 
     private static Meta readMeta(byte[] bytes) {
@@ -153,23 +178,26 @@ public final class EvaluationJob {
         private final int classes;
         private final int topK;
         private final int batchSize;
+        private final int keepMistakes;
 
         EvaluatePartition(Broadcast<byte[]> model, CropPlan plan, Normalizer normalizer, int classes, int topK,
-                          int batchSize) {
+                          int batchSize, int keepMistakes) {
             this.model = model;
             this.plan = plan;
             this.normalizer = normalizer;
             this.classes = classes;
             this.topK = topK;
             this.batchSize = batchSize;
+            this.keepMistakes = keepMistakes;
         }
 
         @Override
         public Iterator<EvaluationCounts> call(Iterator<Row> rows) throws IOException {
-            EvaluationCounts counts = new EvaluationCounts(classes, topK);
+            EvaluationCounts counts = new EvaluationCounts(classes, topK, keepMistakes);
             if (!rows.hasNext()) {
                 return List.of(counts).iterator();
             }
+            MostConfident mistakes = new MostConfident(keepMistakes);
             java.util.function.UnaryOperator<INDArray> net = restore(model.value());
             int views = plan.viewsPerImage();
             int imagesPerBatch = Math.max(1, batchSize / views);
@@ -177,15 +205,16 @@ public final class EvaluationJob {
             while (rows.hasNext()) {
                 chunk.add(ShardRecord.fromRow(rows.next()));
                 if (chunk.size() == imagesPerBatch || !rows.hasNext()) {
-                    evaluate(net, chunk, counts);
+                    evaluate(net, chunk, counts, mistakes);
                     chunk.clear();
                 }
             }
+            counts.keep(mistakes.encoded());
             return List.of(counts).iterator();
         }
 
         private void evaluate(java.util.function.UnaryOperator<INDArray> net, List<ShardRecord> chunk,
-                              EvaluationCounts counts) {
+                              EvaluationCounts counts, MostConfident mistakes) {
             int c = normalizer.channels();
             int size = plan.cropSize();
             int chw = c * size * size;
@@ -220,9 +249,75 @@ public final class EvaluationJob {
                         }
                     }
                     counts.add(mode, chunk.get(i).label(), mean);
+                    if (mode == EvaluationReport.DETAIL_MODE) {
+                        int predicted = EvaluationCounts.argmax(mean);
+                        int label = chunk.get(i).label();
+                        if (predicted != label) {
+                            int n = range[1] - range[0];
+                            mistakes.offer(chunk.get(i), predicted, mean[predicted] / n, mean[label] / n);
+                        }
+                    }
                 }
                 counts.images++;
             }
+        }
+    }
+
+    /**
+     * A task's most confident mistakes so far, at most {@code keep}: a heap whose head is the least confident kept,
+     * holding thumbnails (PNG-encoded only at the end of the task, for the ones that stay).
+     */
+    static final class MostConfident {
+        /** Thumbnails are at most this many pixels on their long side. */
+        static final int THUMBNAIL_SIDE = 128;
+        private final int keep;
+        private final java.util.PriorityQueue<Candidate> heap;
+
+        private record Candidate(EvaluationCounts.Mistake mistake, UInt8Image thumbnail) {
+        }
+
+        MostConfident(int keep) {
+            this.keep = keep;
+            this.heap = new java.util.PriorityQueue<>(Math.max(1, keep),
+                    java.util.Comparator.comparing(Candidate::mistake, EvaluationCounts.Mistake.ORDER.reversed()));
+        }
+
+        void offer(ShardRecord record, int predicted, double probability, double labelProbability) {
+            if (keep == 0) {
+                return;
+            }
+            EvaluationCounts.Mistake m = new EvaluationCounts.Mistake(record.key(), record.label(), predicted,
+                    probability, labelProbability, null);
+            if (heap.size() == keep && EvaluationCounts.Mistake.ORDER.compare(m, heap.peek().mistake()) >= 0) {
+                return;
+            }
+            heap.add(new Candidate(m, thumbnail(record.image())));
+            if (heap.size() > keep) {
+                heap.poll();
+            }
+        }
+
+        List<EvaluationCounts.Mistake> encoded() {
+            io.cnnpipeline.image.ImageEncoder png = new io.cnnpipeline.image.ImageEncoder(
+                    io.cnnpipeline.dataset.ShardCodec.PNG, 90);
+            List<EvaluationCounts.Mistake> out = new ArrayList<>(heap.size());
+            for (Candidate c : heap) {
+                EvaluationCounts.Mistake m = c.mistake();
+                out.add(new EvaluationCounts.Mistake(m.key(), m.label(), m.predicted(), m.probability(),
+                        m.labelProbability(), png.encode(c.thumbnail())));
+            }
+            return out;
+        }
+
+        /** The image, or shrunk so that its long side is {@link #THUMBNAIL_SIDE} pixels. */
+        static UInt8Image thumbnail(UInt8Image image) {
+            int longSide = Math.max(image.width(), image.height());
+            if (longSide <= THUMBNAIL_SIDE) {
+                return image;
+            }
+            return io.cnnpipeline.image.Resize.to(image,
+                    Math.max(1, (int) Math.round((double) image.width() * THUMBNAIL_SIDE / longSide)),
+                    Math.max(1, (int) Math.round((double) image.height() * THUMBNAIL_SIDE / longSide)));
         }
     }
 

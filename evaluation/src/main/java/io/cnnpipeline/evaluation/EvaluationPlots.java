@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -11,8 +12,8 @@ import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 
 /**
- * Pictures of an {@link EvaluationReport}, as PNG bytes (XChart, headless AWT): the confusion-matrix heatmap and the
- * top-1 accuracy of each crop mode. For notebooks and pages; nothing here touches Spark.
+ * Pictures of an {@link EvaluationReport}, as PNG bytes (XChart, headless AWT): the confusion-matrix heatmap, the
+ * top-1 accuracy of each crop mode and the per-class accuracy. For notebooks and pages; nothing here touches Spark.
  */
 public final class EvaluationPlots {
     private EvaluationPlots() {
@@ -79,6 +80,50 @@ public final class EvaluationPlots {
         chart.addSeries("top-1", modes, top1);
         chart.addSeries("top-" + report.topK(), modes, topK);
         return png(chart);
+    }
+
+    /** Up to this many classes, {@link #perClassAccuracy} draws every class; above, the lowest ones. */
+    public static final int PER_CLASS_BARS = 20;
+
+    /**
+     * Bars of each class's accuracy (recall: the fraction of its images classified correctly), one series per crop
+     * mode; every class when there are at most {@link #PER_CLASS_BARS}, else the {@link #PER_CLASS_BARS} lowest under
+     * {@link EvaluationReport#DETAIL_MODE}. Height is half the width.
+     */
+    public static byte[] perClassAccuracy(EvaluationReport report, int widthPixels) {
+        io.cnnpipeline.training.dl4j.JvmSettings.install();
+        List<String> shown = shownClasses(report);
+        boolean all = shown.size() == report.classes().size();
+        CategoryChart chart = new CategoryChartBuilder().width(widthPixels).height(widthPixels / 2)
+                .title(all ? "Accuracy per class" : "The " + shown.size() + " classes of lowest accuracy ("
+                        + EvaluationReport.DETAIL_MODE.id() + ")").yAxisTitle("accuracy").build();
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setXAxisLabelRotation(shown.size() > 6 ? 45 : 0);
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(1.0);
+        chart.getStyler().setDecimalPattern("0.00");
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+        for (Map.Entry<String, EvaluationReport.ModeResult> e : report.modes().entrySet()) {
+            List<Double> values = new ArrayList<>();
+            for (String c : shown) {
+                Double v = e.getValue().perClassAccuracy().get(c);
+                values.add(v == null || v.isNaN() ? 0.0 : v);
+            }
+            chart.addSeries(e.getKey(), shown, values);
+        }
+        return png(chart);
+    }
+
+    /** The classes {@link #perClassAccuracy} draws, in the order it draws them. */
+    static List<String> shownClasses(EvaluationReport report) {
+        if (report.classes().size() <= PER_CLASS_BARS) {
+            return report.classes();
+        }
+        Map<String, Double> detail = report.modes().get(EvaluationReport.DETAIL_MODE.id()).perClassAccuracy();
+        return report.classes().stream()
+                .sorted(java.util.Comparator.comparingDouble((String c) -> detail.get(c).isNaN() ? 2 : detail.get(c)))
+                .limit(PER_CLASS_BARS).toList();
     }
 
     private static byte[] png(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {

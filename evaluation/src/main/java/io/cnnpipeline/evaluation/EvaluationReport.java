@@ -22,11 +22,30 @@ import java.util.Map;
  * @param datasetContentSha256 the evaluated dataset's content fingerprint ({@code _manifest.json}'s
  *                      {@code contentSha256}; null for datasets written before it)
  * @param provenance    what ran the evaluation
+ * @param mistakes      the most confident wrong predictions of {@link #DETAIL_MODE}, most confident first, at most
+ *                      {@code evaluate.mistakes} (null in reports written before they were kept)
  */
 public record EvaluationReport(String model, String dataset, String split, long images, List<String> classes,
                                int cropSize, int centreScale, List<Integer> scales, int viewsPerImage, int topK,
                                Map<String, ModeResult> modes, double seconds, String datasetContentSha256,
-                               io.cnnpipeline.core.Provenance provenance) {
+                               io.cnnpipeline.core.Provenance provenance, List<Mistake> mistakes) {
+
+    /** The mode whose per-class results, confusions and mistakes the summary and the page detail. */
+    public static final CropPlan.Mode DETAIL_MODE = CropPlan.Mode.MULTI_SCALE;
+
+    /**
+     * One of the most confident wrong predictions.
+     *
+     * @param key                  the shard record's key
+     * @param trueClass            the class it belongs to
+     * @param predictedClass       the class the network gave it (never the true one)
+     * @param probability          the predicted class's softmax output averaged over the mode's views, in [0, 1]
+     * @param trueClassProbability the true class's, in [0, 1]
+     * @param image                the image's file, relative to the report directory ({@code mistakes/001.png})
+     */
+    public record Mistake(String key, String trueClass, String predictedClass, double probability,
+                          double trueClassProbability, String image) {
+    }
 
     /**
      * Results of one mode.
@@ -60,9 +79,22 @@ public record EvaluationReport(String model, String dataset, String split, long 
             modes.put(mode.id(), new ModeResult(1 - correct / n, 1 - counts.topKCorrect[mode.ordinal()] / n,
                     perClass, cm));
         }
+        List<Mistake> mistakes = new java.util.ArrayList<>();
+        for (EvaluationCounts.Mistake m : counts.mistakes) {
+            mistakes.add(new Mistake(m.key(), classes.get(m.label()), classes.get(m.predicted()), m.probability(),
+                    m.labelProbability(), mistakeImage(mistakes.size())));
+        }
         return new EvaluationReport(model, config.dataset(), config.split().id(), counts.images, classes,
                 config.cropSize(), config.centreScale(), config.scales(), plan.viewsPerImage(), counts.topK, modes,
-                seconds, datasetContentSha256, provenance);
+                seconds, datasetContentSha256, provenance, List.copyOf(mistakes));
+    }
+
+    /** Directory of the mistakes' images, beside {@code report.html}. */
+    static final String MISTAKES_DIR = "mistakes";
+
+    /** The file of the {@code index}-th (0-based) mistake's image, relative to the report directory. */
+    static String mistakeImage(int index) {
+        return String.format(java.util.Locale.ROOT, "%s/%03d.png", MISTAKES_DIR, index + 1);
     }
 
     /** Up to this many classes, the summary lists every class and prints the confusion matrix. */
@@ -102,7 +134,7 @@ public record EvaluationReport(String model, String dataset, String split, long 
             sb.append(String.format(java.util.Locale.ROOT, "  %-12s %11.2f%% %11.2f%% %11.2f%%%n", e.getKey(), 100 * r.top1Error(),
                     100 * r.topKError(), 100 * (1 - r.top1Error())));
         }
-        ModeResult best = modes.get(CropPlan.Mode.MULTI_SCALE.id());
+        ModeResult best = modes.get(DETAIL_MODE.id());
         boolean small = classes.size() <= FULL_LISTING_CLASSES;
         sb.append(String.format(java.util.Locale.ROOT, "%n  per-class accuracy (multi-scale%s):%n",
                 small ? "" : "; the " + FULL_LISTING_CLASSES + " lowest of " + classes.size()));
@@ -129,6 +161,15 @@ public record EvaluationReport(String model, String dataset, String split, long 
         } else {
             sb.append(String.format(java.util.Locale.ROOT,
                     "%n  (the %dx%d confusion matrices are in report.json)%n", classes.size(), classes.size()));
+        }
+        if (mistakes != null && !mistakes.isEmpty()) {
+            sb.append(String.format(java.util.Locale.ROOT,
+                    "%n  most confident mistakes (multi-scale; true -> predicted: probability; report.html shows %d):%n",
+                    mistakes.size()));
+            for (Mistake m : mistakes.subList(0, Math.min(TOP_CONFUSIONS, mistakes.size()))) {
+                sb.append(String.format(java.util.Locale.ROOT, "    %-20s -> %-20s %6.4f  %s%n", m.trueClass(),
+                        m.predictedClass(), m.probability(), m.key()));
+            }
         }
         return sb.toString();
     }

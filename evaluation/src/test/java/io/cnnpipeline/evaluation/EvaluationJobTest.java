@@ -70,7 +70,7 @@ class EvaluationJobTest {
     private static EvaluationConfig config(int crop, int centre, List<Integer> scales) {
         return new EvaluationConfig(dataset.uri(), root.resolve("run").toString(), "last",
                 root.resolve("report-" + crop + "-" + centre + "-" + scales.size()).toString(), io.cnnpipeline.dataset.Split.TEST, crop, centre,
-                scales, 100);
+                scales, 100, 5);
     }
 
     @Test
@@ -82,6 +82,8 @@ class EvaluationJobTest {
         CropPlan plan = new CropPlan(16, 0, List.of(16, 20));
         Normalizer normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
         EvaluationCounts expected = new EvaluationCounts(3, 3);
+        List<EvaluationCounts.Mistake> wrong = new java.util.ArrayList<>();
+        Map<String, UInt8Image> images = new java.util.HashMap<>();
         for (Row row : dataset.shards(SPARK, "test").collectAsList()) {
             ShardRecord r = ShardRecord.fromRow(row);
             List<UInt8Image> views = plan.views(r.image());
@@ -99,6 +101,13 @@ class EvaluationJobTest {
                     }
                 }
                 expected.add(mode, r.label(), mean);
+                int predicted = EvaluationCounts.argmax(mean);
+                if (mode == EvaluationReport.DETAIL_MODE && predicted != r.label()) {
+                    int n = range[1] - range[0];
+                    wrong.add(new EvaluationCounts.Mistake(r.key(), r.label(), predicted, mean[predicted] / n,
+                            mean[r.label()] / n, null));
+                    images.put(r.key(), r.image());
+                }
             }
         }
         for (CropPlan.Mode mode : CropPlan.Mode.values()) {
@@ -108,6 +117,33 @@ class EvaluationJobTest {
             }
         }
         assertEquals(0.0, report.modes().get("centre-crop").topKError(), "top-3 of 3 classes is always right");
+
+        // The 5 most confident mistakes of all 27 images, whichever tasks found them, with their images beside the page.
+        wrong.sort(EvaluationCounts.Mistake.ORDER);
+        assertTrue(wrong.size() > 5, "an untrained network errs often: " + wrong.size());
+        assertEquals(5, report.mistakes().size());
+        for (int i = 0; i < 5; i++) {
+            EvaluationCounts.Mistake want = wrong.get(i);
+            EvaluationReport.Mistake got = report.mistakes().get(i);
+            assertEquals(want.key(), got.key(), "mistake " + i);
+            assertEquals(dataset.classes().get(want.label()), got.trueClass());
+            assertEquals(dataset.classes().get(want.predicted()), got.predictedClass());
+            assertEquals(want.probability(), got.probability(), 1e-5);
+            assertEquals(want.labelProbability(), got.trueClassProbability(), 1e-5);
+            assertTrue(got.probability() > got.trueClassProbability());
+            java.awt.image.BufferedImage thumb = javax.imageio.ImageIO.read(
+                    Path.of(config.output()).resolve(got.image()).toFile());
+            UInt8Image stored = images.get(got.key());
+            assertEquals(stored.width(), thumb.getWidth());
+            for (int y = 0; y < stored.height(); y++) {
+                for (int x = 0; x < stored.width(); x++) {
+                    assertEquals(stored.get(x, y, 0), thumb.getRaster().getSample(x, y, 0), got.image());
+                }
+            }
+        }
+        assertTrue(report.mistakes().get(0).probability() >= report.mistakes().get(4).probability());
+        String page = Files.readString(Path.of(config.output()).resolve("report.html"));
+        assertTrue(page.contains("mistakes/005.png") && !page.contains("mistakes/006.png"), page);
         Path out = Path.of(config.output());
         EvaluationReport reread = Json.MAPPER.readValue(out.resolve("report.json").toFile(), EvaluationReport.class);
         assertEquals(report.modes().get("multi-scale").top1Error(), reread.modes().get("multi-scale").top1Error());

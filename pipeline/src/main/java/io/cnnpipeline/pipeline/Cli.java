@@ -57,7 +57,12 @@ public final class Cli {
         CommandLine cl = new CommandLine(cli);
         cl.setOut(out);
         cl.setExecutionExceptionHandler(errors(() -> cli.verbose));
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            // print() does not flush an auto-flushing PrintWriter, and main() exits right after.
+            out.flush();
+        }
     }
 
     /**
