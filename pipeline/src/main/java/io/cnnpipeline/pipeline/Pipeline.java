@@ -12,6 +12,7 @@ import io.cnnpipeline.training.TrainResult;
 import io.cnnpipeline.training.TrainingJob;
 import java.util.Map;
 import io.cnnpipeline.core.Progress;
+import io.cnnpipeline.pipeline.tracking.MlflowTracking;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -101,7 +102,14 @@ public final class Pipeline {
             }
         }
         PipelineConfig resolved = config;
-        return progress(spark, "train", () -> TrainingJob.run(spark, resolved.train(), resolved.render()));
+        try (MlflowTracking tracking = Tracking.open(resolved, resolved.train().runId(), Map.of(
+                "network", resolved.train().network().id()))) {
+            TrainResult result = progress(spark, "train", () -> TrainingJob.run(spark, resolved.train(),
+                    resolved.render(), Tracking.trainingListener(tracking, resolved)));
+            Tracking.trainingArtifacts(tracking, result, spark.sparkContext().hadoopConfiguration());
+            tracking.finish(true);
+            return result;
+        }
     }
 
     /**
@@ -119,7 +127,14 @@ public final class Pipeline {
                             + " run (train one first)")));
         }
         PipelineConfig resolved = config;
-        return progress(spark, "evaluate", () -> EvaluationJob.run(spark, resolved.evaluate()));
+        try (MlflowTracking tracking = Tracking.open(resolved, resolved.train().runId(), Map.of())) {
+            EvaluationReport report = progress(spark, "evaluate", () -> EvaluationJob.run(spark,
+                    resolved.evaluate()));
+            Tracking.evaluation(tracking, report, resolved.evaluate().runDir(),
+                    spark.sparkContext().hadoopConfiguration());
+            tracking.finish(true);
+            return report;
+        }
     }
 
     /** Runs a stage with its progress lines ({@link Progress}). */

@@ -58,6 +58,23 @@ public final class PipelineConfig {
             .doc("Time between a stage's progress lines (stage, epoch, round, loss, images done/total, images/s, ETA, "
                     + "Spark tasks), logged by io.cnnpipeline.progress; 0 = none.");
 
+    /** The {@code tracking} section. */
+    public static final ConfigGroup TRACKING = ConfigGroup.section("tracking", "");
+    public static final ConfigKey<String> TRACKING_MLFLOW_URI = TRACKING.string("mlflow-uri", "")
+            .validIf(u -> u.isEmpty() || u.startsWith("http://") || u.startsWith("https://"),
+                    "must be empty or an http(s) URI")
+            .doc("MLflow tracking server, e.g. http://mlflow:5000; empty = no tracking. train logs params (the resolved "
+                    + "train.* keys, the dataset's content hash), per-epoch metrics, tags (run id, network, git commit) "
+                    + "and the run's report, plots, metrics and model; evaluate logs top-1/top-5 per crop mode and its page into the "
+                    + "same MLflow run. A server that is down gives one warning; the stage goes on.");
+    public static final ConfigKey<String> TRACKING_EXPERIMENT = TRACKING.string("experiment", "cnn-pipeline")
+            .validIf(e -> !e.isBlank() && e.length() <= 500, "must be 1 to 500 characters")
+            .doc("MLflow experiment the runs are logged to (created if missing).");
+    public static final ConfigKey<Integer> TRACKING_TIMEOUT_SECONDS = TRACKING.integer("timeout-seconds", 30)
+            .unit("seconds")
+            .validIf(n -> n > 0, "must be > 0")
+            .doc("Longest wait for one call to the tracking server before tracking is turned off for the stage.");
+
     /** The {@code demo} section. */
     public static final ConfigGroup DEMO = ConfigGroup.section("demo", "");
     public static final ConfigKey<String> DEMO_FASHION_MNIST_DIR = DEMO.string("fashion-mnist-dir",
@@ -74,7 +91,7 @@ public final class PipelineConfig {
 
     /** The sections in the order the reference and {@code cnn-pipeline config} list them. */
     static final List<ConfigGroup> SECTIONS = List.of(CoreKeys.ROOT, SPARK, IngestConfig.SECTION,
-            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION, PROGRESS, DEMO);
+            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION, PROGRESS, TRACKING, DEMO);
 
     private final Config config;
     private final boolean runIdDefaulted;
@@ -90,7 +107,7 @@ public final class PipelineConfig {
         this.evaluate = typed(this::readEvaluate);
         typed(() -> {
             for (ConfigKey<?> k : List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, PROGRESS_EVERY_SECONDS,
-                    DEMO_FASHION_MNIST_DIR,
+                    TRACKING_MLFLOW_URI, TRACKING_EXPERIMENT, TRACKING_TIMEOUT_SECONDS, DEMO_FASHION_MNIST_DIR,
                     DEMO_IMAGES_DIR, DEMO_TRAIN_LIMIT, DEMO_TEST_LIMIT)) {
                 k.read(config);
             }
@@ -324,6 +341,33 @@ public final class PipelineConfig {
     /** Seconds between progress lines ({@code progress.every-seconds}); 0 = none. */
     public int progressEverySeconds() {
         return PROGRESS_EVERY_SECONDS.read(config);
+    }
+
+    /** The MLflow tracking server ({@code tracking.mlflow-uri}); empty = none. */
+    public String trackingMlflowUri() {
+        return TRACKING_MLFLOW_URI.read(config);
+    }
+
+    /** The MLflow experiment ({@code tracking.experiment}). */
+    public String trackingExperiment() {
+        return TRACKING_EXPERIMENT.read(config);
+    }
+
+    /** Seconds one tracking call may take ({@code tracking.timeout-seconds}). */
+    public int trackingTimeoutSeconds() {
+        return TRACKING_TIMEOUT_SECONDS.read(config);
+    }
+
+    /** The {@code train.*} keys of the resolved configuration, each rendered as HOCON (MLflow params). */
+    public Map<String, String> trainingKeys() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        Config resolved = ConfigFactory.parseString(render());
+        for (ConfigKey<?> k : keys()) {
+            if (k.name().startsWith("train.") && resolved.hasPath(k.name())) {
+                out.put(k.name(), resolved.getValue(k.name()).render(ConfigRenderOptions.concise()));
+            }
+        }
+        return out;
     }
 
     /** Extra Spark settings from {@code spark.conf}. */

@@ -81,13 +81,38 @@ public final class TrainingJob {
      *                               {@code train.epoch-timeout-minutes}
      */
     public static TrainResult run(SparkSession spark, TrainingConfig config, String resolvedConfig) {
+        return run(spark, config, resolvedConfig, new Listener() {
+        });
+    }
+
+    /**
+     * Told on the driver as a run goes, e.g. to record it in a tracking server. A listener's exception is logged and
+     * does not stop the training.
+     */
+    public interface Listener {
+        /** The run directory is open; {@code datasetFingerprint} identifies the training data's content. */
+        default void started(String runDir, String datasetFingerprint) {
+        }
+
+        /** An epoch has been fitted, scored and written to {@code metrics.jsonl}. */
+        default void epoch(EpochMetrics metrics) {
+        }
+    }
+
+    /** {@link #run(SparkSession, TrainingConfig, String)}, telling {@code listener} as it goes. */
+    public static TrainResult run(SparkSession spark, TrainingConfig config, String resolvedConfig,
+                                  Listener listener) {
         Run run = new Run(spark, config);
         run.openRunDirectory(resolvedConfig);
+        tell(() -> listener.started(run.runDir.toString(), run.dataset.contentFingerprint()));
         run.prepareNetwork();
         run.loadSplits();
         try {
             for (int epoch = run.firstEpoch(); epoch <= config.epochs(); epoch++) {
-                if (run.afterEpoch(run.fitEpoch(epoch))) {
+                EpochMetrics m = run.fitEpoch(epoch);
+                boolean stop = run.afterEpoch(m);
+                tell(() -> listener.epoch(m));
+                if (stop) {
                     break;
                 }
             }
@@ -95,6 +120,14 @@ public final class TrainingJob {
             HadoopFiles.deleteQuietly(run.fs, run.exportDir);
         }
         return run.finish();
+    }
+
+    private static void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("train: a run listener failed: {}", e.toString());
+        }
     }
 
     /** One training run's state, step by step (driver-side). */

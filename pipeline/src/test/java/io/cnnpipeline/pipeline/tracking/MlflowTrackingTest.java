@@ -372,6 +372,56 @@ class MlflowTrackingTest {
         assertEquals(500, MlflowTracking.paramValueLimit(null));
     }
 
+    @Test
+    void aPipelineRunIsTrackedFromTrainingToEvaluation(@TempDir Path tmp) throws Exception {
+        io.cnnpipeline.core.TestImages.writeClassFolders(tmp.resolve("images/train"), 3, 16, 16, 1, 5);
+        io.cnnpipeline.core.TestImages.writeClassFolders(tmp.resolve("images/test"), 3, 4, 16, 1, 6);
+        Path conf = Files.writeString(tmp.resolve("job.conf"), String.join("\n",
+                "preprocess.inputs.train = \"" + tmp.resolve("images/train") + "\"",
+                "preprocess.inputs.test = \"" + tmp.resolve("images/test") + "\"",
+                "preprocess.output = \"" + tmp.resolve("dataset") + "\"",
+                "preprocess.channels = 1",
+                "train { runs-dir = \"" + tmp.resolve("runs") + "\", run-id = tracked, epochs = 2 }",
+                "train { batch-size-per-worker = 8, input-size = 16, augmentation = [{type = flip}] }",
+                "evaluate { centre-scale = 0, scales = [16, 18] }",
+                "tracking { mlflow-uri = \"" + server.uri() + "\", experiment = pipeline-runs }", ""));
+        java.io.StringWriter out = new java.io.StringWriter();
+        assertEquals(0, io.cnnpipeline.pipeline.Cli.execute(new java.io.PrintWriter(out, true), "run", "--config",
+                conf.toString()), out::toString);
+
+        JsonNode found = post("/api/2.0/mlflow/runs/search", Map.of("experiment_ids", List.of(experimentId(
+                "pipeline-runs")), "filter", "tags.`" + MlflowTracking.RUN_ID_TAG + "` = 'tracked'"));
+        assertEquals(1, found.path("runs").size(), "one MLflow run for training and evaluation: " + found);
+        String runId = found.path("runs").path(0).path("info").path("run_id").asText();
+        JsonNode run = get("/api/2.0/mlflow/runs/get?run_id=" + runId).path("run");
+        assertEquals("FINISHED", run.path("info").path("status").asText());
+        Map<String, String> params = keyValues(run.path("data").path("params"));
+        assertEquals("2", params.get("train.epochs"));
+        JsonNode manifest = JSON.readTree(tmp.resolve("dataset/_manifest.json").toFile());
+        assertEquals(manifest.path("contentSha256").asText(), params.get("dataset.content-sha256"));
+        List<String> epochs = Files.readAllLines(tmp.resolve("runs/tracked/metrics.jsonl"));
+        Map<Long, Double> loss = history(runId, "loss");
+        assertEquals(java.util.Set.of(1L, 2L), loss.keySet());
+        for (int e = 1; e <= 2; e++) {
+            assertEquals(JSON.readTree(epochs.get(e - 1)).path("loss").asDouble(), loss.get((long) e), 1e-9);
+        }
+        JsonNode report = JSON.readTree(tmp.resolve("runs/tracked/evaluation/report.json").toFile());
+        assertEquals(report.at("/modes/multi-scale/top1Error").asDouble(),
+                history(runId, "test_top1_error.multi-scale").get(0L), 1e-9);
+        Map<String, Long> artifacts = listArtifacts(runId, null);
+        for (String name : List.of("model.zip", "report.html", "metrics.jsonl", "rounds.jsonl", "plots",
+                "evaluation")) {
+            assertTrue(artifacts.containsKey(name), name + " in " + artifacts);
+        }
+        assertTrue(listArtifacts(runId, "evaluation").containsKey("evaluation/report.html"));
+        assertEquals(Files.size(tmp.resolve("runs/tracked/model.zip")), artifacts.get("model.zip"));
+    }
+
+    private static String experimentId(String name) throws IOException, InterruptedException {
+        return get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + enc(name)).path("experiment")
+                .path("experiment_id").asText();
+    }
+
     private static String status(String runId) throws IOException, InterruptedException {
         return get("/api/2.0/mlflow/runs/get?run_id=" + runId).path("run").path("info").path("status").asText();
     }
