@@ -58,9 +58,13 @@ class ReportPagesEndToEndTest {
             try (HeadlessChromium.LoadedPage page = chromium.open(run.resolve("report.html"), 1100)) {
                 page.screenshot(SCREENSHOTS.resolve("training-report.png"));
                 page.assertNoProblems();
-                assertEquals(4, number(page, "document.images.length"));
+                assertEquals(5, number(page, "document.images.length"));
                 assertEquals(4, number(page, "Array.from(document.images).filter(i => i.naturalWidth === 640)"
                         + ".length"), "the four training plots, 640 pixels wide");
+                assertEquals(1, number(page, "Array.from(document.images).filter(i => i.naturalWidth === 960)"
+                        + ".length"), "the loss per averaging round, 960 pixels wide");
+                assertEquals(1, number(page, "Array.from(document.links).filter(a => a.getAttribute('href') === "
+                        + "'evaluation/report.html').length"), "the link to the evaluation page");
             }
 
             try (HeadlessChromium.LoadedPage page = chromium.open(evaluation.resolve("report.html"), 1100)) {

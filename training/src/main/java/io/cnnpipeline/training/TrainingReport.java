@@ -114,15 +114,16 @@ public final class TrainingReport {
         b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}img{margin:4px}</style>"
-                        + "</head><body>\n<h1>").append(escape(title)).append("</h1>\n<p>");
+                        + "</head><body>\n<h1>").append(escape(title)).append("</h1>\n");
+        if (perRound) {
+            b.append("<p><img src=\"").append(PLOTS).append("/loss-per-round.png\" alt=\"loss per round\"></p>\n");
+        }
+        b.append("<p>");
         for (String plot : List.of("loss", "accuracy", "learning-rate", "images-per-second")) {
             b.append("<img src=\"").append(PLOTS).append('/').append(plot).append(".png\" alt=\"").append(plot)
                     .append("\">");
         }
         b.append("</p>\n");
-        if (perRound) {
-            b.append("<p><img src=\"").append(PLOTS).append("/loss-per-round.png\" alt=\"loss per round\"></p>\n");
-        }
         b.append("<p><a href=\"").append(RunDirectory.EVALUATION)
                 .append("/report.html\">Evaluation</a> (written by the evaluate stage)</p>\n");
         if (trainingStats) {
