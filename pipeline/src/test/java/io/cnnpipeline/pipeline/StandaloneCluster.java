@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * A Spark standalone cluster on 127.0.0.1 for tests: a Master and {@code workers} Workers, each its own JVM started
  * from Spark's classes in the Maven jars ({@code org.apache.spark.deploy.master.Master},
  * {@code org.apache.spark.deploy.worker.Worker}), with a Spark home whose {@code jars/} links those jars (what a
- * Spark installation has, and what a Worker puts on its executors' class path), cores and memory per worker, and an
- * event-log directory. {@link #close()} stops every process, executors included, and also runs at JVM exit, so a
- * failing test leaves nothing behind.
+ * Spark installation has, and what a Worker puts on its executors' class path) and a {@code bin/spark-submit} there,
+ * cores and memory per worker, and an event-log directory. {@link #close()} stops every process, executors included,
+ * and also runs at JVM exit, so a failing test leaves nothing behind.
  */
 final class StandaloneCluster implements AutoCloseable {
     private final Path root;
@@ -58,6 +58,7 @@ final class StandaloneCluster implements AutoCloseable {
                 Files.createSymbolicLink(link, j);
             }
         }
+        writeSparkSubmit(home);
         Files.createDirectories(root.resolve("logs"));
         Files.createDirectories(root.resolve("event-logs"));
         StandaloneCluster cluster = new StandaloneCluster(root, freePort(), freePort());
@@ -73,6 +74,37 @@ final class StandaloneCluster implements AutoCloseable {
         }
         cluster.awaitWorkers(workers, Duration.ofSeconds(60));
         return cluster;
+    }
+
+    /**
+     * {@code bin/spark-submit} of the Spark home, for programs that call spark-submit (Airflow's SparkSubmitOperator,
+     * submit.sh through SPARK_HOME): Spark's {@code SparkSubmit} on {@code jars/*} with the JVM options Spark needs on
+     * Java 17 ({@code target/jvm.options}), and {@code --driver-memory} (else SPARK_DRIVER_MEMORY, else 1g) as the
+     * client's heap, which is what an installation's spark-submit does through Spark's launcher.
+     */
+    private static void writeSparkSubmit(Path home) throws IOException {
+        Path script = Files.createDirectories(home.resolve("bin")).resolve("spark-submit");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(script, String.join("\n",
+                "#!/usr/bin/env bash",
+                "set -euo pipefail",
+                "home=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")/..\" && pwd)\"",
+                "memory=\"${SPARK_DRIVER_MEMORY:-1g}\"",
+                "previous=\"\"",
+                "for a in \"$@\"; do",
+                "  [[ \"$previous\" == --driver-memory ]] && memory=\"$a\"",
+                "  [[ \"$a\" == --driver-memory=* ]] && memory=\"${a#*=}\"",
+                "  previous=\"$a\"",
+                "done",
+                "export SPARK_HOME=\"$home\" SPARK_SCALA_VERSION=2.12",
+                "exec '" + java + "' -Xmx\"$memory\" " + Files.readString(Path.of("target", "jvm.options")).trim()
+                        + " -cp \"$home/jars/*\" org.apache.spark.deploy.SparkSubmit \"$@\"", ""));
+        script.toFile().setExecutable(true);
+    }
+
+    /** The Spark home: {@code jars/} (Spark's jars) and {@code bin/spark-submit}. */
+    Path sparkHome() {
+        return root.resolve("spark-home");
     }
 
     /** {@code spark://127.0.0.1:<port>}. */
