@@ -78,27 +78,14 @@ final class StandaloneCluster implements AutoCloseable {
 
     /**
      * {@code bin/spark-submit} of the Spark home, for programs that call spark-submit (Airflow's SparkSubmitOperator,
-     * submit.sh through SPARK_HOME): Spark's {@code SparkSubmit} on {@code jars/*} with the JVM options Spark needs on
-     * Java 17 ({@code target/jvm.options}), and {@code --driver-memory} (else SPARK_DRIVER_MEMORY, else 1g) as the
-     * client's heap, which is what an installation's spark-submit does through Spark's launcher.
+     * submit.sh through SPARK_HOME): the project's {@code submit-scripts/spark-submit}, which runs Spark's own launcher
+     * and SparkSubmit from the build's Spark jars, as an installation's spark-submit does.
      */
     private static void writeSparkSubmit(Path home) throws IOException {
         Path script = Files.createDirectories(home.resolve("bin")).resolve("spark-submit");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Files.writeString(script, String.join("\n",
-                "#!/usr/bin/env bash",
-                "set -euo pipefail",
-                "home=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")/..\" && pwd)\"",
-                "memory=\"${SPARK_DRIVER_MEMORY:-1g}\"",
-                "previous=\"\"",
-                "for a in \"$@\"; do",
-                "  [[ \"$previous\" == --driver-memory ]] && memory=\"$a\"",
-                "  [[ \"$a\" == --driver-memory=* ]] && memory=\"${a#*=}\"",
-                "  previous=\"$a\"",
-                "done",
-                "export SPARK_HOME=\"$home\" SPARK_SCALA_VERSION=2.12",
-                "exec '" + java + "' -Xmx\"$memory\" " + Files.readString(Path.of("target", "jvm.options")).trim()
-                        + " -cp \"$home/jars/*\" org.apache.spark.deploy.SparkSubmit \"$@\"", ""));
+        Path launcher = Path.of("..", "submit-scripts", "spark-submit").toAbsolutePath().normalize();
+        Files.writeString(script, String.join("\n", "#!/usr/bin/env bash",
+                "exec '" + launcher + "' \"$@\"", ""));
         script.toFile().setExecutable(true);
     }
 
