@@ -59,8 +59,7 @@ PipelineConfig config = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of
         "demo.images-dir=work/nb03/images", "demo.train-limit=3000", "demo.test-limit=500",
         "preprocess.output=work/nb03/dataset", "train.runs-dir=work/nb03/runs",
         "train.epochs=3", "train.train-accuracy-sample=500", "progress.every-seconds=10"));
-// Each stage's progress line (epoch, round, loss, images/s, ETA, Spark tasks) also in the running cell.
-Progress.addSink(System.out::println);
+// Each stage's progress line (epoch, round, loss, images/s, ETA, Spark tasks) shows in the running cell (the log).
 Demo.prepareImages(config);
 SparkSession spark = Pipeline.sparkSession(config);
 spark.sparkContext().setLogLevel("ERROR");

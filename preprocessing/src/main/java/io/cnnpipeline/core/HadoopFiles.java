@@ -72,9 +72,15 @@ public final class HadoopFiles {
 
     /**
      * Publishes a fully written staging directory as {@code target} by one directory rename (atomic on HDFS and local
-     * filesystems). With {@code overwrite}, an existing target is first moved aside and deleted after the rename.
+     * filesystems). With {@code overwrite}, an existing target is first moved aside to {@code .<name>.old-<uuid>}
+     * beside it, the staging directory renamed in, and the old one deleted. Between the two renames (milliseconds)
+     * a reader finds no dataset at {@code target} — never a partial one — because neither HDFS nor a local
+     * filesystem can swap two directories at once. If the second rename fails, the old directory is renamed back, so
+     * a failed overwrite leaves the previous dataset in place.
      *
      * @throws IllegalStateException if the target exists and {@code overwrite} is false
+     * @throws UncheckedIOException  if a rename fails (after the old target was restored; the message says where it
+     *                               is if even that failed)
      */
     public static void publishDirectory(FileSystem fs, Path staging, Path target, boolean overwrite) {
         try {
@@ -89,8 +95,17 @@ public final class HadoopFiles {
                 }
             }
             fs.mkdirs(target.getParent());
-            if (!fs.rename(staging, target)) {
-                throw new IOException("rename of " + staging + " to " + target + " failed");
+            IOException failure = null;
+            try {
+                if (!fs.rename(staging, target)) {
+                    failure = new IOException("rename of " + staging + " to " + target + " failed");
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            if (failure != null) {
+                throw old == null ? failure
+                        : new IOException(failure.getMessage() + "; " + restore(fs, old, target), failure);
             }
             if (old != null) {
                 fs.delete(old, true);
@@ -98,5 +113,21 @@ public final class HadoopFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot publish " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Renames the moved-aside {@code old} back to {@code target} after a failed publish; says how it went. */
+    private static String restore(FileSystem fs, Path old, Path target) {
+        try {
+            if (fs.exists(target)) {
+                fs.delete(target, true);   // whatever a half-done rename left
+            }
+            if (fs.rename(old, target)) {
+                return "the previous " + target.getName() + " is back in place";
+            }
+        } catch (IOException e) {
+            // reported below
+        }
+        return "the previous dataset could not be restored: it is at " + old + " (rename it to " + target
+                + ")";
     }
 }

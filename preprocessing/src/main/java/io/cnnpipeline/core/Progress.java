@@ -28,12 +28,13 @@ import org.slf4j.LoggerFactory;
  * console progress bar stays off ({@code spark.ui.showConsoleProgress=false}).
  *
  * <p>Lines go to the logger {@code io.cnnpipeline.progress} at INFO (the switch: set that logger to WARN, as the
- * tests' logging configuration does) and to every {@link #addSink sink}, e.g. {@code System.out::println} in a
- * notebook. The interval is JVM-wide ({@link #setInterval}; the {@code progress.every-seconds} key, default 15;
+ * tests' logging configuration does; in a Jupyter cell the log shows in the cell's output) and to every
+ * {@link #addSink sink}, e.g. a notebook widget or a status file. The interval is JVM-wide ({@link #setInterval}; the {@code progress.every-seconds} key, default 15;
  * zero turns the lines off). Driver-only; thread-safe.
  */
 public final class Progress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.cnnpipeline.progress");
+    private static final String PREFIX = "progress: ";
     private static final List<Consumer<String>> SINKS = new CopyOnWriteArrayList<>();
     private static volatile Duration interval = Duration.ofSeconds(15);
     private static final Progress NONE = new Progress(null, "", Duration.ZERO);
@@ -122,7 +123,7 @@ public final class Progress implements AutoCloseable {
 
     /** The progress line as of now. */
     public String line() {
-        StringBuilder b = new StringBuilder("progress: ").append(stage).append(' ')
+        StringBuilder b = new StringBuilder(PREFIX).append(stage).append(' ')
                 .append(clock((System.nanoTime() - startNanos) / 1e9)).append(" elapsed");
         if (!detail.isEmpty()) {
             b.append(" — ").append(detail);
@@ -148,7 +149,7 @@ public final class Progress implements AutoCloseable {
 
     private void report() {
         String line = line();
-        LOG.info(line);
+        LOG.info(line.substring(PREFIX.length()));   // the logger's name says "progress" already
         for (Consumer<String> sink : SINKS) {
             sink.accept(line);
         }

@@ -289,7 +289,7 @@ public final class TrainingJob {
             long t0 = System.nanoTime();
             Progress progress = Progress.current();
             progress.restartUnits();
-            progress.units("images", 0, trainCount);
+            progress.units("epoch images", 0, trainCount);
             progress.detail(String.format(java.util.Locale.ROOT, "epoch %d/%d, %,d minibatches of %d on %d workers",
                     epoch, config.epochs(), minibatchCount, batch, workers));
             if (master instanceof KeptNetworksTrainingMaster kept) {
@@ -298,7 +298,7 @@ public final class TrainingJob {
                     progress.detail(String.format(java.util.Locale.ROOT,
                             "epoch %d/%d, round %d/%d, iteration %,d, loss %.4f", epoch, config.epochs(), round, total,
                             iteration, loss));
-                    progress.units("images", trainCount * round / total, trainCount);
+                    progress.units("epoch images", trainCount * round / total, trainCount);
                 });
             }
             fitWithin(epoch, minibatches);
