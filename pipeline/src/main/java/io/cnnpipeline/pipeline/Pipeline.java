@@ -102,8 +102,8 @@ public final class Pipeline {
             }
         }
         PipelineConfig resolved = config;
-        try (MlflowTracking tracking = Tracking.open(resolved, resolved.train().runId(), Map.of(
-                "network", resolved.train().network().id()))) {
+        try (MlflowTracking tracking = Tracking.open(resolved, resolved.train().runId(),
+                Tracking.trainingTags(resolved, spark.sparkContext().hadoopConfiguration()))) {
             TrainResult result = progress(spark, "train", () -> TrainingJob.run(spark, resolved.train(),
                     resolved.render(), Tracking.trainingListener(tracking, resolved)));
             Tracking.trainingArtifacts(tracking, result, spark.sparkContext().hadoopConfiguration());

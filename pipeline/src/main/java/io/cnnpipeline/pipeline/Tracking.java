@@ -44,6 +44,24 @@ final class Tracking {
                 Duration.ofSeconds(config.trackingTimeoutSeconds()));
     }
 
+    /** Tags of a training run: the network and the training dataset's content fingerprint (when it can be read). */
+    static Map<String, String> trainingTags(PipelineConfig config, Configuration hadoop) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("network", config.train().network().id());
+        if (!config.trackingMlflowUri().isEmpty()) {
+            try {
+                tags.put(DATASET_TAG, io.cnnpipeline.dataset.DatasetDirectory.open(config.train().dataset(), hadoop)
+                        .contentFingerprint());
+            } catch (RuntimeException e) {
+                LOG.debug("no dataset fingerprint for the tracking tags", e);   // the training reports it
+            }
+        }
+        return tags;
+    }
+
+    /** The tag holding the training dataset's content fingerprint. */
+    static final String DATASET_TAG = "cnn-pipeline.dataset-content-sha256";
+
     /** A training listener logging the params at the start and each epoch's metrics. */
     static TrainingJob.Listener trainingListener(MlflowTracking tracking, PipelineConfig config) {
         return new TrainingJob.Listener() {

@@ -399,6 +399,10 @@ class MlflowTrackingTest {
         assertEquals("2", params.get("train.epochs"));
         JsonNode manifest = JSON.readTree(tmp.resolve("dataset/_manifest.json").toFile());
         assertEquals(manifest.path("contentSha256").asText(), params.get("dataset.content-sha256"));
+        Map<String, String> tags = keyValues(run.path("data").path("tags"));
+        assertEquals(manifest.path("contentSha256").asText(), tags.get("cnn-pipeline.dataset-content-sha256"));
+        assertEquals("lenet", tags.get("network"));
+        assertTrue(tags.containsKey("mlflow.source.git.commit"), tags.toString());
         List<String> epochs = Files.readAllLines(tmp.resolve("runs/tracked/metrics.jsonl"));
         Map<Long, Double> loss = history(runId, "loss");
         assertEquals(java.util.Set.of(1L, 2L), loss.keySet());
