@@ -1,6 +1,7 @@
 package io.cnnpipeline.evaluation;
 
 import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.Html;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -129,15 +130,15 @@ public final class EvaluationPage {
         List<String> classes = report.classes();
         String title = "Evaluation of " + runName(report.model());
         StringBuilder b = new StringBuilder(16_384);
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(Html.escape(title))
                 .append("</title>\n<style>").append(CSS).append("</style></head><body>\n");
-        b.append("<h1>").append(esc(title)).append("</h1>\n<p class=\"lead\">")
+        b.append("<h1>").append(Html.escape(title)).append("</h1>\n<p class=\"lead\">")
                 .append(String.format(Locale.ROOT, "%,d images of the <b>%s</b> split, %d classes; crops of %d "
-                                + "pixels, %d views per image; %.1f s.", report.images(), esc(report.split()),
+                                + "pixels, %d views per image; %.1f s.", report.images(), Html.escape(report.split()),
                         classes.size(), report.cropSize(), report.viewsPerImage(), report.seconds()))
                 .append("<br>Also: <a href=\"report.json\">report.json</a> · <a href=\"report.txt\">report.txt</a>");
         for (Map.Entry<String, String> l : links.entrySet()) {
-            b.append(" · <a href=\"").append(esc(l.getKey())).append("\">").append(esc(l.getValue())).append("</a>");
+            b.append(" · <a href=\"").append(Html.escape(l.getKey())).append("\">").append(Html.escape(l.getValue())).append("</a>");
         }
         b.append("</p>\n");
 
@@ -147,14 +148,14 @@ public final class EvaluationPage {
         for (Map.Entry<String, EvaluationReport.ModeResult> e : report.modes().entrySet()) {
             EvaluationReport.ModeResult r = e.getValue();
             b.append(String.format(Locale.ROOT, "<tr><td style=\"text-align:left\">%s</td><td><b>%s</b></td>"
-                            + "<td>%s</td><td>%s</td><td>%s</td></tr>%n", esc(e.getKey()), pct(1 - r.top1Error()),
+                            + "<td>%s</td><td>%s</td><td>%s</td></tr>%n", Html.escape(e.getKey()), pct(1 - r.top1Error()),
                     pct(1 - r.topKError()), pct(r.top1Error()), pct(r.topKError())));
         }
         b.append("</table>\n<img class=\"chart\" src=\"").append(PLOTS).append("/accuracy-by-mode.png\" "
                 + "alt=\"top-1 and top-").append(report.topK()).append(" accuracy by crop mode\"></div>\n")
                 .append("<p class=\"axis\">centre-crop: one centre crop; 10-crop: four corners and centre, and their "
                         + "mirror images; multi-scale: 10 crops at each of the scales ")
-                .append(esc(String.valueOf(report.scales()))).append(", softmax outputs averaged.</p>\n");
+                .append(Html.escape(String.valueOf(report.scales()))).append(", softmax outputs averaged.</p>\n");
 
         b.append("<h2>Accuracy per class</h2>\n<img class=\"chart\" src=\"").append(PLOTS)
                 .append("/per-class-accuracy.png\" alt=\"accuracy per class and crop mode\">\n");
@@ -170,7 +171,7 @@ public final class EvaluationPage {
         }
         b.append("<div><b>Largest confusions</b> (true → predicted: images)\n<ol id=\"confusions\">\n");
         for (long[] c : EvaluationReport.topConfusions(detail.confusion(), TOP_CONFUSIONS)) {
-            b.append("<li>").append(esc(classes.get((int) c[0]))).append(" → ").append(esc(classes.get((int) c[1])))
+            b.append("<li>").append(Html.escape(classes.get((int) c[0]))).append(" → ").append(Html.escape(classes.get((int) c[1])))
                     .append(": ").append(c[2]).append("</li>\n");
         }
         b.append("</ol></div></div>\n");
@@ -189,18 +190,18 @@ public final class EvaluationPage {
                 int w = thumbnailSizes[i][0];
                 int h = thumbnailSizes[i][1];
                 int scale = Math.max(1, THUMBNAIL_DISPLAY / Math.max(w, h));
-                b.append("<figure class=\"mistake\" title=\"").append(esc(m.trueClass())).append(": ")
-                        .append(pct1(m.trueClassProbability())).append("\" data-key=\"").append(esc(m.key()))
+                b.append("<figure class=\"mistake\" title=\"").append(Html.escape(m.trueClass())).append(": ")
+                        .append(pct1(m.trueClassProbability())).append("\" data-key=\"").append(Html.escape(m.key()))
                         .append("\" data-true=\"")
-                        .append(esc(m.trueClass())).append("\" data-predicted=\"").append(esc(m.predictedClass()))
+                        .append(Html.escape(m.trueClass())).append("\" data-predicted=\"").append(Html.escape(m.predictedClass()))
                         .append("\"><img").append(scale > 1 ? " class=\"px\"" : "").append(" src=\"")
-                        .append(esc(m.image())).append("\" width=\"").append(w * scale).append("\" height=\"")
-                        .append(h * scale).append("\" alt=\"").append(esc(m.key())).append("\"><figcaption>")
-                        .append("<span class=\"t\">").append(esc(m.trueClass())).append("</span><br>→ ")
-                        .append("<span class=\"p\">").append(esc(m.predictedClass())).append("</span> <b>")
+                        .append(Html.escape(m.image())).append("\" width=\"").append(w * scale).append("\" height=\"")
+                        .append(h * scale).append("\" alt=\"").append(Html.escape(m.key())).append("\"><figcaption>")
+                        .append("<span class=\"t\">").append(Html.escape(m.trueClass())).append("</span><br>→ ")
+                        .append("<span class=\"p\">").append(Html.escape(m.predictedClass())).append("</span> <b>")
                         .append(pct1(m.probability())).append("</b><div class=\"key\" title=\"")
-                        .append(esc(m.key())).append("\">")
-                        .append(esc(m.key().substring(m.key().lastIndexOf('/') + 1)))
+                        .append(Html.escape(m.key())).append("\">")
+                        .append(Html.escape(m.key().substring(m.key().lastIndexOf('/') + 1)))
                         .append("</div></figcaption></figure>\n");
             }
             b.append("</div>\n");
@@ -217,7 +218,7 @@ public final class EvaluationPage {
                 row(b, e.getKey(), e.getValue());
             }
         }
-        b.append("</table>\n<p>Configuration of the evaluation:</p>\n<pre>").append(esc(configHocon.strip()))
+        b.append("</table>\n<p>Configuration of the evaluation:</p>\n<pre>").append(Html.escape(configHocon.strip()))
                 .append("</pre>\n</body></html>\n");
         return b.toString();
     }
@@ -246,17 +247,17 @@ public final class EvaluationPage {
         b.append("<table class=\"cm\" id=\"confusion\"><tr><th class=\"axis\" style=\"vertical-align:bottom;"
                 + "text-align:right;white-space:nowrap\">true ↓ &nbsp; predicted →</th>");
         for (String c : classes) {
-            b.append("<th class=\"pred\">").append(esc(c)).append("</th>");
+            b.append("<th class=\"pred\">").append(Html.escape(c)).append("</th>");
         }
         b.append("</tr>\n");
         for (int t = 0; t < n; t++) {
-            b.append("<tr><th class=\"true\">").append(esc(classes.get(t))).append("</th>");
+            b.append("<tr><th class=\"true\">").append(Html.escape(classes.get(t))).append("</th>");
             for (int p = 0; p < n; p++) {
                 double shade = t == p ? fraction[t][p] : maxOff == 0 ? 0 : fraction[t][p] / maxOff;
                 String rgb = t == p ? "33,113,181" : "214,39,40";
                 b.append(String.format(Locale.ROOT, "<td style=\"background:rgba(%s,%.2f)%s\" title=\"%s → %s: "
                                 + "%.1f%%\">%d</td>", rgb, t == p ? shade : 0.85 * shade,
-                        shade > 0.55 ? ";color:#fff" : "", esc(classes.get(t)), esc(classes.get(p)),
+                        shade > 0.55 ? ";color:#fff" : "", Html.escape(classes.get(t)), Html.escape(classes.get(p)),
                         100 * fraction[t][p], confusion[t][p]));
             }
             b.append("</tr>\n");
@@ -272,7 +273,7 @@ public final class EvaluationPage {
     }
 
     private static void row(StringBuilder b, String name, String value) {
-        b.append("<tr><th>").append(esc(name)).append("</th><td><code>").append(esc(String.valueOf(value)))
+        b.append("<tr><th>").append(Html.escape(name)).append("</th><td><code>").append(Html.escape(String.valueOf(value)))
                 .append("</code></td></tr>\n");
     }
 
@@ -282,9 +283,5 @@ public final class EvaluationPage {
 
     private static String pct(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
-    }
-
-    static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

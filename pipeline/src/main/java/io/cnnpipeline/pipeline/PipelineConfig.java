@@ -361,10 +361,9 @@ public final class PipelineConfig {
     /** The {@code train.*} keys of the resolved configuration, each rendered as HOCON (MLflow params). */
     public Map<String, String> trainingKeys() {
         Map<String, String> out = new java.util.TreeMap<>();
-        Config resolved = ConfigFactory.parseString(render());
         for (ConfigKey<?> k : keys()) {
-            if (k.name().startsWith("train.") && resolved.hasPath(k.name())) {
-                out.put(k.name(), resolved.getValue(k.name()).render(ConfigRenderOptions.concise()));
+            if (k.name().startsWith("train.") && config.hasPath(k.name())) {
+                out.put(k.name(), config.getValue(k.name()).render(ConfigRenderOptions.concise()));
             }
         }
         return out;

@@ -20,11 +20,6 @@ final class SparkSubmitProcess {
     private SparkSubmitProcess() {
     }
 
-    /** The JVM options Spark needs on Java 17 ({@code target/jvm.options}). */
-    static String jvmOptions() throws java.io.IOException {
-        return Files.readString(Path.of("target", "jvm.options")).trim();
-    }
-
     /**
      * Runs {@code submit.sh ARGS} with {@code env} added to a clean environment, waits for it (at most 15 minutes)
      * and returns its output.

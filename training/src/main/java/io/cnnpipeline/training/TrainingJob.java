@@ -149,8 +149,8 @@ public final class TrainingJob {
         final int workers;
         final Normalizer normalizer;
         final List<EpochMetrics> metrics = new ArrayList<>();
-        /** Per averaging round (parameter averaging only), the epochs so far. */
-        final List<RoundMetrics> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** Per averaging round (parameter averaging only), the epochs so far; filled on the driver's thread. */
+        final List<RoundMetrics> rounds = new ArrayList<>();
         Checkpoints.State resumeFrom;
         TrainableNetwork net;
         ValidationTracker validation;

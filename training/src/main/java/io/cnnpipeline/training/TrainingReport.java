@@ -2,6 +2,7 @@ package io.cnnpipeline.training;
 
 import io.cnnpipeline.training.dl4j.JvmSettings;
 import io.cnnpipeline.core.HadoopFiles;
+import io.cnnpipeline.core.Html;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -111,10 +112,10 @@ public final class TrainingReport {
 
     static String html(String title, List<EpochMetrics> metrics, boolean perRound, boolean trainingStats) {
         StringBuilder b = new StringBuilder();
-        b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(escape(title))
+        b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(Html.escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}img{margin:4px}</style>"
-                        + "</head><body>\n<h1>").append(escape(title)).append("</h1>\n");
+                        + "</head><body>\n<h1>").append(Html.escape(title)).append("</h1>\n");
         if (perRound) {
             b.append("<p><img src=\"").append(PLOTS).append("/loss-per-round.png\" alt=\"loss per round\"></p>\n");
         }
@@ -144,9 +145,5 @@ public final class TrainingReport {
 
     private static String pct(Double v) {
         return v == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }
