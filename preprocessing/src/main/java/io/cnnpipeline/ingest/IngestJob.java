@@ -546,12 +546,24 @@ public final class IngestJob {
         return extensions.contains(dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
-    /** A Hadoop glob matching the extensions in lower and upper case, e.g. {@code *.{png,PNG,jpg,JPG}}. */
+    /**
+     * A Hadoop glob matching the extensions in any letter case, e.g. {@code *.{[pP][nN][gG],[jJ][pP][gG]}}: the
+     * driver's listing compares extensions case-insensitively, so {@code photo.Png} must be read by the
+     * {@code binaryFile} source too, or it would be listed and then lost.
+     */
     static String extensionGlob(List<String> extensions) {
         List<String> variants = new ArrayList<>();
         for (String ext : extensions) {
-            variants.add(ext);
-            variants.add(ext.toUpperCase(Locale.ROOT));
+            StringBuilder any = new StringBuilder();
+            for (char c : ext.toCharArray()) {
+                char upper = Character.toUpperCase(c);
+                if (Character.isLetter(c) && upper != c) {
+                    any.append('[').append(c).append(upper).append(']');
+                } else {
+                    any.append(c);
+                }
+            }
+            variants.add(any.toString());
         }
         return "*.{" + String.join(",", variants) + "}";
     }

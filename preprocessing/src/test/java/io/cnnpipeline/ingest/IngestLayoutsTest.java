@@ -178,6 +178,26 @@ class IngestLayoutsTest {
     }
 
     @Test
+    void extensionsMatchInAnyLetterCase(@TempDir Path tmp) throws IOException {
+        Path images = tmp.resolve("images");
+        TestImages.writeClassFolders(images, 2, 3, 12, 3, 5);
+        Files.move(images.resolve("class-0/img-000.png"), images.resolve("class-0/photo.Png"));
+        Files.move(images.resolve("class-0/img-001.png"), images.resolve("class-0/scan.pNG"));
+        Files.move(images.resolve("class-1/img-000.png"), images.resolve("class-1/UPPER.PNG"));
+        Files.write(images.resolve("class-1/broken.pnG"), new byte[] {1, 2, 3});
+        IngestResult result = IngestJob.run(SPARK, Settings.of(Map.of("train", images.toString()))
+                .at(tmp.resolve("dataset")));
+        assertEquals(7, result.manifest().inputCount(), "every image file below the root, whatever its case");
+        assertEquals(Map.of("class-0", 3L, "class-1", 3L), result.manifest().splits().get("train").perClass());
+        List<String> keys = new ArrayList<>(splits(tmp.resolve("dataset")).keySet());
+        assertTrue(keys.stream().anyMatch(k -> k.endsWith("photo.Png")), keys::toString);
+        assertTrue(keys.stream().anyMatch(k -> k.endsWith("scan.pNG")), keys::toString);
+        assertEquals(List.of("broken.pnG"), quarantine(tmp.resolve("dataset")).values().stream()
+                .flatMap(List::stream).toList(), "a bad mixed-case file is quarantined, not lost");
+        assertEquals("*.{[pP][nN][gG],[jJ][pP][eE][gG],[xX]3[fF]}", IngestJob.extensionGlob(List.of("png", "jpeg", "x3f")));
+    }
+
+    @Test
     void aFileInTheTrainAndTheTestManifestIsKeptInTrainOnly(@TempDir Path tmp) throws IOException {
         Path images = tmp.resolve("images");
         TestImages.writeClassFolders(images, 2, 3, 12, 3, 3);
