@@ -23,7 +23,7 @@ public final class CropPlan implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Evaluation modes, in report order. */
-    public enum Mode {
+    public enum Mode implements io.cnnpipeline.core.config.ConfigEnum {
         CENTRE("centre-crop"), TEN_CROP("10-crop"), MULTI_SCALE("multi-scale");
 
         private final String id;
@@ -32,6 +32,7 @@ public final class CropPlan implements Serializable {
             this.id = id;
         }
 
+        @Override
         public String id() {
             return id;
         }

@@ -24,7 +24,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import io.cnnpipeline.training.TrainableNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,14 +197,14 @@ public final class EvaluationJob {
                 return List.of(counts).iterator();
             }
             MostConfident mistakes = new MostConfident(keepMistakes);
-            java.util.function.UnaryOperator<INDArray> net = restore(model.value());
+            ViewScorer scorer = new ViewScorer(plan, normalizer, restore(model.value()));
             int views = plan.viewsPerImage();
             int imagesPerBatch = Math.max(1, batchSize / views);
             List<ShardRecord> chunk = new ArrayList<>(imagesPerBatch);
             while (rows.hasNext()) {
                 chunk.add(ShardRecord.fromRow(rows.next()));
                 if (chunk.size() == imagesPerBatch || !rows.hasNext()) {
-                    evaluate(net, chunk, counts, mistakes);
+                    evaluate(scorer, chunk, counts, mistakes);
                     chunk.clear();
                 }
             }
@@ -213,48 +212,23 @@ public final class EvaluationJob {
             return List.of(counts).iterator();
         }
 
-        private void evaluate(java.util.function.UnaryOperator<INDArray> net, List<ShardRecord> chunk,
-                              EvaluationCounts counts, MostConfident mistakes) {
-            int c = normalizer.channels();
-            int size = plan.cropSize();
-            int chw = c * size * size;
-            List<CropPlan.Views> views = new ArrayList<>(chunk.size());
-            int total = 0;
+        private void evaluate(ViewScorer scorer, List<ShardRecord> chunk, EvaluationCounts counts,
+                              MostConfident mistakes) {
+            List<UInt8Image> images = new ArrayList<>(chunk.size());
             for (ShardRecord record : chunk) {
-                CropPlan.Views v = plan.uniqueViews(record.image());
-                views.add(v);
-                total += v.unique().size();
+                images.add(record.image());
             }
-            float[] features = new float[total * chw];
-            int[] offset = new int[chunk.size()];
-            int row = 0;
+            List<CropPlan.Mode> modes = List.of(CropPlan.Mode.values());
+            double[][][] scores = scorer.score(images, modes);
             for (int i = 0; i < chunk.size(); i++) {
-                offset[i] = row;
-                for (UInt8Image view : views.get(i).unique()) {
-                    normalizer.writeChw(view, features, row++ * chw);
-                }
-            }
-            INDArray input = Nd4j.create(features, new long[] {total, c, size, size}, 'c');
-            float[] probs = net.apply(input).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
-                    .dup('c').data().asFloat();
-            for (int i = 0; i < chunk.size(); i++) {
-                int[] index = views.get(i).index();
-                for (CropPlan.Mode mode : CropPlan.Mode.values()) {
-                    int[] range = plan.range(mode);
-                    double[] mean = new double[classes];
-                    for (int v = range[0]; v < range[1]; v++) {
-                        int base = (offset[i] + index[v]) * classes;
-                        for (int k = 0; k < classes; k++) {
-                            mean[k] += probs[base + k];
-                        }
-                    }
-                    counts.add(mode, chunk.get(i).label(), mean);
-                    if (mode == EvaluationReport.DETAIL_MODE) {
+                int label = chunk.get(i).label();
+                for (int m = 0; m < modes.size(); m++) {
+                    double[] mean = scores[i][m];
+                    counts.add(modes.get(m), label, mean);
+                    if (modes.get(m) == EvaluationReport.DETAIL_MODE) {
                         int predicted = EvaluationCounts.argmax(mean);
-                        int label = chunk.get(i).label();
                         if (predicted != label) {
-                            int n = range[1] - range[0];
-                            mistakes.offer(chunk.get(i), predicted, mean[predicted] / n, mean[label] / n);
+                            mistakes.offer(chunk.get(i), predicted, mean[predicted], mean[label]);
                         }
                     }
                 }

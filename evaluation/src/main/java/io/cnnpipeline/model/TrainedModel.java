@@ -1,6 +1,7 @@
 package io.cnnpipeline.model;
 
 import io.cnnpipeline.evaluation.CropPlan;
+import io.cnnpipeline.evaluation.ViewScorer;
 import io.cnnpipeline.core.HadoopFiles;
 import io.cnnpipeline.image.ImageDecodeException;
 import io.cnnpipeline.image.ImageDecoder;
@@ -19,20 +20,19 @@ import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A trained network with what it takes to feed it: the DL4J {@code model.zip} (MultiLayerNetwork or
  * ComputationGraph), its {@code model-meta.json} (classes, input geometry, normalization) — for classifying a few
- * images on the driver, e.g. in a notebook. The evaluation job is the way to score millions.
+ * images on the driver, e.g. in a notebook. {@link PredictionJob} ({@code cnn-pipeline predict}) is the way to
+ * score millions, and the evaluation job the way to measure accuracy on labelled shards.
  *
  * <p>Input images are 8-bit HWC {@link UInt8Image}s of the model's channels (1 luma or 3 RGB). Each is resized so
  * that its short side is {@link #centreScale()} pixels (default: the model's input size) and centre-cropped to the
- * input size (zero-padded when smaller), normalized per channel with the training set's mean and std, and run as an
- * NCHW float32 batch; the outputs are softmax probabilities. The same geometry as the evaluation's centre crop when
- * {@code evaluate.centre-scale} equals {@link #centreScale()}.
+ * input size (zero-padded when smaller) — or cut into the views of another {@link #withCropMode crop mode} —
+ * normalized per channel with the training set's mean and std, and run as an NCHW float32 batch; the outputs are
+ * softmax probabilities averaged over the views ({@link ViewScorer}, the code the evaluation and {@code predict}
+ * score with: the same numbers for the same geometry).
  *
  * <p>Not thread-safe (one DL4J network); load one per thread.
  */
@@ -41,12 +41,17 @@ public final class TrainedModel {
     private final ModelMeta meta;
     private final TrainableNetwork network;
     private final int centreScale;
+    private final CropPlan.Mode cropMode;
+    private final List<Integer> scales;
 
-    private TrainedModel(String source, ModelMeta meta, TrainableNetwork network, int centreScale) {
+    private TrainedModel(String source, ModelMeta meta, TrainableNetwork network, int centreScale,
+                         CropPlan.Mode cropMode, List<Integer> scales) {
         this.source = source;
         this.meta = meta;
         this.network = network;
         this.centreScale = centreScale;
+        this.cropMode = cropMode;
+        this.scales = List.copyOf(scales);
     }
 
     /** One class and its probability. */
@@ -90,7 +95,7 @@ public final class TrainedModel {
         ModelMeta meta = Json.fromBytes(HadoopFiles.read(fs, metaPath), ModelMeta.class);
         try {
             return new TrainedModel(zip.toString(), meta, TrainableNetwork.restore(HadoopFiles.read(fs, zip), false),
-                    meta.inputHeight());
+                    meta.inputHeight(), CropPlan.Mode.CENTRE, List.of(meta.inputHeight()));
         } catch (IOException e) {
             throw new IllegalStateException("Cannot restore " + zip + ": " + e.getMessage(), e);
         }
@@ -102,7 +107,29 @@ public final class TrainedModel {
             throw new IllegalArgumentException("centre scale " + pixels + " is below the input size "
                     + meta.inputHeight());
         }
-        return new TrainedModel(source, meta, network, pixels);
+        return new TrainedModel(source, meta, network, pixels, cropMode, scales);
+    }
+
+    /**
+     * This model averaging the softmax outputs over the views of {@code mode}, as the evaluation and the
+     * {@code predict} job do: the centre crop, the 10-crop (4 corners + centre and their horizontal flips) at the
+     * centre scale, or the 10-crop at every short side of {@code scales} (pixels, each ≥ the input size; used by
+     * {@link CropPlan.Mode#MULTI_SCALE} only).
+     *
+     * @throws IllegalArgumentException if a scale is below the input size
+     */
+    public TrainedModel withCropMode(CropPlan.Mode mode, List<Integer> multiScales) {
+        for (int s : multiScales) {
+            if (s < meta.inputHeight()) {
+                throw new IllegalArgumentException("scale " + s + " is below the input size " + meta.inputHeight());
+            }
+        }
+        return new TrainedModel(source, meta, network, centreScale, mode, multiScales);
+    }
+
+    /** The views averaged per image. */
+    public CropPlan.Mode cropMode() {
+        return cropMode;
     }
 
     /** URI of the model zip. */
@@ -159,28 +186,19 @@ public final class TrainedModel {
         if (images.isEmpty()) {
             return List.of();
         }
-        int size = inputSize();
         int c = channels();
-        int chw = c * size * size;
-        CropPlan plan = new CropPlan(size, centreScale, List.of(size));
-        Normalizer normalizer = new Normalizer(meta.mean(), meta.std());
-        float[] features = new float[images.size() * chw];
         for (int i = 0; i < images.size(); i++) {
-            UInt8Image image = images.get(i);
-            if (image.channels() != c) {
-                throw new IllegalArgumentException("image " + i + " has " + image.channels() + " channel(s), the model "
-                        + "takes " + c + " (decode with ImageDecoder(" + c + ", ...) or decode(path))");
+            if (images.get(i).channels() != c) {
+                throw new IllegalArgumentException("image " + i + " has " + images.get(i).channels() + " channel(s), "
+                        + "the model takes " + c + " (decode with ImageDecoder(" + c + ", ...) or decode(path))");
             }
-            normalizer.writeChw(plan.views(image).get(plan.range(CropPlan.Mode.CENTRE)[0]), features, i * chw);
         }
-        INDArray input = Nd4j.create(features, new long[] {images.size(), c, size, size}, 'c');
-        float[] probs = network.output(input).castTo(DataType.FLOAT).dup('c').data().asFloat();
+        ViewScorer scorer = new ViewScorer(new CropPlan(inputSize(), centreScale, scales),
+                new Normalizer(meta.mean(), meta.std()), network::output);
+        double[][][] scores = scorer.score(images, List.of(cropMode));
         List<Prediction> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            double[] p = new double[classes];
-            for (int j = 0; j < classes; j++) {
-                p[j] = probs[i * classes + j];
-            }
+            double[] p = scores[i][0];
             List<ClassScore> top = IntStream.range(0, classes).boxed()
                     .sorted(Comparator.<Integer>comparingDouble(j -> -p[j]).thenComparingInt(j -> j)).limit(k)
                     .map(j -> new ClassScore(j, classes().get(j), p[j])).toList();

@@ -23,7 +23,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Cli.Version.class,
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
-        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Run.class, Cli.DemoCommand.class,
+        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Run.class, Cli.DemoCommand.class,
             Cli.ShowConfig.class, Cli.CheckCommand.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -211,6 +211,48 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             print(parent.out, Pipeline.evaluate(spark, config));
+        }
+    }
+
+    @Command(name = "predict", description = "Model + unlabelled images (a folder, a manifest or a dataset split) "
+            + "-> Parquet predictions (top-k classes and probabilities), quarantine and summary.json.")
+    static final class Predict extends Stage {
+        @Option(names = "--input", paramLabel = "DIR|FILE", description = "Images to predict, read recursively "
+                + "(same as --set predict.input=...).")
+        String input;
+
+        @Option(names = "--manifest", paramLabel = "FILE", description = "A file of image paths, one per line "
+                + "(same as --set predict.manifest=...).")
+        String manifest;
+
+        @Option(names = "--split", paramLabel = "SPLIT", description = "A split of predict.dataset: train, "
+                + "validation or test (same as --set predict.split=...).")
+        String split;
+
+        @Option(names = "--output", paramLabel = "DIR", description = "Output directory (same as --set "
+                + "predict.output=...; default <run-dir>/predictions).")
+        String output;
+
+        @Override
+        List<String> extraOverrides() {
+            List<String> out = new ArrayList<>();
+            String[][] options = {{"input", input}, {"manifest", manifest}, {"split", split}, {"output", output}};
+            for (String[] o : options) {
+                if (o[1] != null) {
+                    out.add("predict." + o[0] + "=" + com.typesafe.config.ConfigUtil.quoteString(o[1]));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        void before(PipelineConfig config) {
+            config.predict();
+        }
+
+        @Override
+        void run(SparkSession spark, PipelineConfig config) {
+            parent.out.println(Pipeline.predict(spark, config).line());
         }
     }
 

@@ -137,6 +137,28 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * Batch inference: a trained model applied to the images of {@code predict.input}, {@code predict.manifest} or
+     * {@code predict.split} ({@link PredictionJob}), image files prepared as {@code preprocess.*} prepares them.
+     * Without a {@code train.run-id} or {@code predict.run-dir}, uses the runs directory's {@code latest} run.
+     *
+     * @throws InvalidConfigException         if the {@code predict} settings are invalid
+     * @throws io.cnnpipeline.core.StageFailedException if there is no such run, model or input
+     */
+    public static io.cnnpipeline.model.PredictionSummary predict(SparkSession spark, PipelineConfig config) {
+        config.predict();
+        if (config.runIdDefaulted() && !config.predictRunDirSet()) {
+            String runsDir = config.train().runsDir();
+            config = config.withRunId(latestRun(spark, config).orElseThrow(() ->
+                    new io.cnnpipeline.core.StageFailedException("Cannot predict: no train.run-id (--run-id) "
+                            + "or predict.run-dir was given and " + runsDir + " has no " + RunDirectory.LATEST
+                            + " run (train one first)")));
+        }
+        PipelineConfig resolved = config;
+        return progress(spark, "predict", () -> io.cnnpipeline.model.PredictionJob.run(spark, resolved.predict(),
+                io.cnnpipeline.ingest.ImagePreparation.of(resolved.preprocess())));
+    }
+
     /** Runs a stage with its progress lines ({@link Progress}). */
     private static <T> T progress(SparkSession spark, String stage, java.util.function.Supplier<T> job) {
         try (Progress p = Progress.start(spark.sparkContext(), stage)) {

@@ -91,7 +91,8 @@ public final class PipelineConfig {
 
     /** The sections in the order the reference and {@code cnn-pipeline config} list them. */
     static final List<ConfigGroup> SECTIONS = List.of(CoreKeys.ROOT, SPARK, IngestConfig.SECTION,
-            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION, PROGRESS, TRACKING, DEMO);
+            TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION,
+            io.cnnpipeline.model.PredictionConfig.SECTION, PROGRESS, TRACKING, DEMO);
 
     private final Config config;
     private final boolean runIdDefaulted;
@@ -305,6 +306,21 @@ public final class PipelineConfig {
         return b.set(EvaluationConfig.RUN_DIR, runDir).set(EvaluationConfig.OUTPUT, output).build();
     }
 
+    private io.cnnpipeline.model.PredictionConfig readPredict() {
+        ConfigBuilder<io.cnnpipeline.model.PredictionConfig> b = read(io.cnnpipeline.model.PredictionConfig.builder(),
+                io.cnnpipeline.model.PredictionConfig.SECTION.keys());
+        String runDir = b.get(io.cnnpipeline.model.PredictionConfig.RUN_DIR);
+        if (runDir.isEmpty()) {
+            runDir = stripSlash(TrainingConfig.RUNS_DIR.read(config)) + "/" + TrainingConfig.RUN_ID.read(config);
+        }
+        String output = b.get(io.cnnpipeline.model.PredictionConfig.OUTPUT);
+        if (output.isEmpty()) {
+            output = stripSlash(runDir) + "/predictions";
+        }
+        return b.set(io.cnnpipeline.model.PredictionConfig.RUN_DIR, runDir)
+                .set(io.cnnpipeline.model.PredictionConfig.OUTPUT, output).build();
+    }
+
     private static String stripSlash(String s) {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
@@ -319,6 +335,20 @@ public final class PipelineConfig {
 
     public EvaluationConfig evaluate() {
         return evaluate;
+    }
+
+    /**
+     * The {@code predict} settings, validated when asked for (only the {@code predict} command needs an input).
+     *
+     * @throws InvalidConfigException naming the key, e.g. when no input or several are set
+     */
+    public io.cnnpipeline.model.PredictionConfig predict() {
+        return typed(this::readPredict);
+    }
+
+    /** Whether {@code predict.run-dir} names a run directory (rather than following {@code train.run-id}). */
+    public boolean predictRunDirSet() {
+        return !io.cnnpipeline.model.PredictionConfig.RUN_DIR.read(config).isEmpty();
     }
 
     /** Whether {@code evaluate.run-dir} names a run directory (rather than following {@code train.run-id}). */

@@ -14,7 +14,6 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import io.cnnpipeline.image.ContactSheet;
-import io.cnnpipeline.image.Crops;
 import io.cnnpipeline.dataset.DatasetDirectory;
 import io.cnnpipeline.dataset.DatasetManifest;
 import io.cnnpipeline.dataset.DatasetStats;
@@ -28,7 +27,6 @@ import io.cnnpipeline.core.Json;
 import io.cnnpipeline.dataset.PixelMoments;
 import io.cnnpipeline.core.Provenance;
 import io.cnnpipeline.core.RandomStreams;
-import io.cnnpipeline.image.Resize;
 import io.cnnpipeline.dataset.ShardSchema;
 import io.cnnpipeline.dataset.Split;
 import io.cnnpipeline.image.TurboJpeg;
@@ -504,8 +502,11 @@ public final class IngestJob {
      * Files (qualified URI → length in bytes) with a listed extension under {@code root} and matching {@code glob},
      * skipping hidden and {@code _} entries as Spark does. Walks with {@code listStatusIterator}: {@code listFiles}
      * builds LocatedFileStatus objects, which on the local filesystem fork a shell per file to read permissions.
+     * Extensions compare in any letter case; {@code glob} "" lists everything below the root.
+     *
+     * @throws UncheckedIOException if a directory cannot be listed
      */
-    static Map<String, Long> listFiles(String root, List<String> extensions, String glob, Configuration hadoop) {
+    public static Map<String, Long> listFiles(String root, List<String> extensions, String glob, Configuration hadoop) {
         FileSystem fs = HadoopFiles.fs(root, hadoop);
         Map<String, Long> files = new TreeMap<>();
         java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
@@ -617,10 +618,12 @@ public final class IngestJob {
         private static final long serialVersionUID = 1L;
 
         final IngestConfig config;
+        private final ImagePreparation preparation;
         private final Map<String, Integer> classIndex;
 
         RecordProcessor(IngestConfig config, List<String> classes) {
             this.config = config;
+            this.preparation = ImagePreparation.of(config);
             this.classIndex = new HashMap<>();
             for (int i = 0; i < classes.size(); i++) {
                 classIndex.put(classes.get(i), i);
@@ -650,9 +653,7 @@ public final class IngestJob {
         }
 
         ImageDecoder decoder() {
-            return config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG
-                    ? new ImageDecoder(config.channels(), config.maxPixels(), config.turbojpegJar())
-                    : new ImageDecoder(config.channels(), config.maxPixels());
+            return preparation.decoder();
         }
 
         ImageEncoder encoder() {
@@ -687,13 +688,7 @@ public final class IngestJob {
                         "class '" + className + "' is not a class of the train input");
             }
             try {
-                UInt8Image image = decoder.decode(content, config.jpegDctScaling() ? config.shortSide() : 0);
-                if (config.shortSide() > 0) {
-                    image = Resize.shortSide(image, config.shortSide());
-                }
-                if (config.centreCrop() && image.width() != image.height()) {
-                    image = Crops.apply(image, Crops.centre(image.width(), image.height(), image.shortSide()));
-                }
+                UInt8Image image = preparation.prepare(content, decoder);
                 byte[] encoded = encoder.encode(image);
                 // Stratified rows of the train input learn their split later; their moments are kept until then.
                 long[] moments = split.equals(ShardSchema.TRAIN)
