@@ -133,7 +133,26 @@ public final class EvaluationJob {
         EvaluationPage.write(outFs, out, report, thumbnails, EvaluationConfig.builder().render(config),
                 trainingRunLinks(outFs, runDir, out));
         LOG.info("evaluate: report written to {}", out);
+        updateModelCard(modelFs, modelPath, report, config);
         return report;
+    }
+
+    /** Adds the results to the model card beside the model ({@code model-card.json/md}), when there is one. */
+    private static void updateModelCard(FileSystem fs, Path modelPath, EvaluationReport report,
+                                        EvaluationConfig config) {
+        io.cnnpipeline.training.ModelCard card = io.cnnpipeline.training.ModelCard.read(fs, modelPath.getParent());
+        if (card == null) {
+            return;
+        }
+        Map<String, Double> top1 = new java.util.LinkedHashMap<>();
+        Map<String, Double> top5 = new java.util.LinkedHashMap<>();
+        report.modes().forEach((mode, r) -> {
+            top1.put(mode, 1 - r.top1Error());
+            top5.put(mode, 1 - r.topKError());
+        });
+        card.withEvaluation(new io.cnnpipeline.training.ModelCard.Evaluation(modelPath.getName(), report.dataset(),
+                config.split().id(), report.images(), top1, top5, java.time.Instant.now().toString()))
+                .write(fs, modelPath.getParent());
     }
 
     /**

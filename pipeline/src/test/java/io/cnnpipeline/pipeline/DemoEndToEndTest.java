@@ -18,12 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoEndToEndTest {
     @Test
     void fashionMnistSubsetThroughAllThreeStages(@TempDir Path tmp) throws Exception {
-        PipelineConfig config = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
+        List<String> sets = List.of(
                 "demo.images-dir=\"" + tmp.resolve("images") + "\"",
                 "demo.train-limit=2500", "demo.test-limit=500",
                 "preprocess.output=\"" + tmp.resolve("dataset") + "\"",
                 "train.runs-dir=\"" + tmp.resolve("runs") + "\"", "train.run-id=demo",
-                "train.epochs=1", "train.train-accuracy-sample=500"));
+                "train.epochs=1", "train.train-accuracy-sample=500");
+        PipelineConfig config = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), sets);
         Demo.prepareImages(config);
         assertEquals(10, Files.list(tmp.resolve("images/train")).filter(Files::isDirectory).count());
         Pipeline.RunResult r = Pipeline.run(TestSpark.get(), config);
@@ -92,5 +93,65 @@ class DemoEndToEndTest {
         // Alone or in a batch of 500: the same class, probabilities equal to float rounding.
         assertEquals(predictions.get(7).best().index(), model.predict(images.get(7)).best().index());
         assertEquals(predictions.get(7).best().probability(), model.predict(images.get(7)).best().probability(), 1e-5);
+
+        predictMatchesTheEvaluation(sets, report, tmp);
+    }
+
+    /**
+     * {@code predict} on the test images as plain PNG files, in every crop mode, gives the evaluation's per-image
+     * results: the confusion matrix of its top-1 classes against the class folders equals the report's; and predicting
+     * the dataset's test split gives every file's prediction again.
+     */
+    private static void predictMatchesTheEvaluation(List<String> demo, EvaluationReport report, Path tmp) {
+        org.apache.spark.sql.SparkSession spark = TestSpark.get();
+        for (io.cnnpipeline.evaluation.CropPlan.Mode mode : io.cnnpipeline.evaluation.CropPlan.Mode.values()) {
+            PipelineConfig config = with(demo, List.of("predict.input=\"" + tmp.resolve("images/test") + "\"",
+                    "predict.crop-mode=" + mode.id(), "predict.top-k=3",
+                    "predict.output=\"" + tmp.resolve("predictions-" + mode.id()) + "\""));
+            io.cnnpipeline.model.PredictionSummary s = Pipeline.predict(spark, config);
+            assertEquals(500, s.inputs());
+            assertEquals(500, s.predicted());
+            long[][] confusion = new long[10][10];
+            for (org.apache.spark.sql.Row r : spark.read().parquet(tmp.resolve("predictions-" + mode.id())
+                    .resolve("predictions").toString()).collectAsList()) {
+                String key = r.getAs("key");
+                int label = FashionMnist.CLASSES.indexOf(key.substring(0, key.indexOf('/')));
+                confusion[label][r.<Integer>getList(r.fieldIndex("top_k_indices")).get(0)]++;
+            }
+            long[][] expected = report.modes().get(mode.id()).confusion();
+            long differing = 0;
+            for (int i = 0; i < 10; i++) {
+                for (int j = 0; j < 10; j++) {
+                    differing += Math.abs(confusion[i][j] - expected[i][j]);
+                }
+            }
+            // Different batches (oneDNN sums in another order): allow one argmax to flip on a near-tie.
+            assertTrue(differing <= 2, mode.id() + ": " + differing / 2 + " images differ from the evaluation");
+        }
+        PipelineConfig split = with(demo, List.of("predict.split=test", "predict.crop-mode=10-crop",
+                "predict.output=\"" + tmp.resolve("predictions-split") + "\""));
+        assertEquals(500, Pipeline.predict(spark, split).predicted());
+        java.util.Map<String, org.apache.spark.sql.Row> byPath = new java.util.HashMap<>();
+        for (org.apache.spark.sql.Row r : spark.read().parquet(tmp.resolve("predictions-10-crop/predictions")
+                .toString()).collectAsList()) {
+            byPath.put(r.getAs("path"), r);
+        }
+        int same = 0;
+        for (org.apache.spark.sql.Row r : spark.read().parquet(tmp.resolve("predictions-split/predictions")
+                .toString()).collectAsList()) {
+            org.apache.spark.sql.Row file = byPath.get(r.<String>getAs("path"));
+            assertTrue(file != null, "the record's source file was predicted: " + r.getAs("path"));
+            assertEquals(file.<Double>getList(file.fieldIndex("top_k_probabilities")).get(0),
+                    r.<Double>getList(r.fieldIndex("top_k_probabilities")).get(0), 1e-5);
+            same += file.getList(file.fieldIndex("top_k_indices")).get(0)
+                    .equals(r.getList(r.fieldIndex("top_k_indices")).get(0)) ? 1 : 0;
+        }
+        assertTrue(same >= 499, same + " of 500 records predicted as their files");
+    }
+
+    private static PipelineConfig with(List<String> sets, List<String> more) {
+        List<String> all = new java.util.ArrayList<>(sets);
+        all.addAll(more);
+        return PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), all);
     }
 }

@@ -421,6 +421,10 @@ public final class TrainingJob {
             ModelMeta meta = new ModelMeta(config.network().id(), dataset.classes(), size, size, channels,
                     dataset.stats().mean(), dataset.stats().std(), dataset.uri(), dataset.manifestSha256());
             HadoopFiles.writeAtomically(fs, new Path(runDir, ModelMeta.FILE), Json.toBytes(meta));
+            Path resolved = new Path(runDir, RESOLVED_CONFIG_FILE);
+            ModelCard.of(meta, net.numParams(), dataset.contentFingerprint(),
+                    HadoopFiles.exists(fs, resolved) ? HadoopFiles.read(fs, resolved) : null,
+                    metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).epoch()).write(fs, runDir);
             if (config.collectTrainingStats()) {
                 writeStatsHtml(trainingStats, fs, new Path(runDir, "training-stats.html"), jsc);
             }
