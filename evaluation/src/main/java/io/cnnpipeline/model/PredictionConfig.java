@@ -96,8 +96,8 @@ public record PredictionConfig(String input, String manifest, String dataset, St
     public static final ConfigKey<List<String>> EXTENSIONS = SECTION.hocon("extensions", ConfigKind.STRINGS,
                     "${preprocess.extensions}")
             .validIf(s -> !s.isEmpty(), "must list at least one extension")
-            .doc("File extensions read below predict.input, in any letter case; other files are counted as "
-                    + "ignored.");
+            .doc("File extensions read below predict.input, in any letter case; other files, hidden files and "
+                    + "_-prefixed ones are not read.");
     public static final ConfigKey<Integer> FILES = SECTION.integer("files", 0)
             .validIf(s -> s >= 0, "must be >= 0 (0 = one per 100,000 images)")
             .doc("Parquet files of the output; 0 = one per 100,000 images.");

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +60,7 @@ class CliTest {
 
     @Test
     void everyCommandPrintsItsHelp() {
-        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"check"}}) {
+        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"predict"}, {"check"}}) {
             String[] args = java.util.Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";
             String[] r = run(args);
@@ -68,6 +69,22 @@ class CliTest {
             assertTrue(r[1].contains(usage) || r[2].contains(usage), String.join(" ", args) + ": " + r[1] + r[2]);
             assertTrue((r[1] + r[2]).contains("--config"), r[1] + r[2]);
         }
+    }
+
+    @Test
+    void predictNamesTheMissingOrConflictingInputBeforeSparkStarts() {
+        String[] none = run("predict");
+        assertEquals("2", none[0], none[2]);
+        assertTrue(none[2].startsWith("error: Cannot use predict.input: exactly one of predict.input, "
+                + "predict.manifest and predict.split must be set (0 are)"), none[2]);
+        String[] two = run("predict", "--input", "photos", "--split", "test");
+        assertEquals("2", two[0], two[2]);
+        assertTrue(two[2].contains("(2 are)"), two[2]);
+        String[] mode = run("predict", "--input", "photos", "--set", "predict.crop-mode=5-crop");
+        assertEquals("2", mode[0], mode[2]);
+        assertTrue(mode[2].contains("predict.crop-mode"), mode[2]);
+        assertTrue(SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()
+                || !none[2].contains("Spark"), "no Spark session was started for a configuration error");
     }
 
     @Test
