@@ -241,7 +241,7 @@ public final class PredictionJob {
         } catch (IllegalStateException e) {
             throw new StageFailedException(e.getMessage() + " (set predict.overwrite = true to replace it)");
         }
-        LOG.info("predict: {}", summary.line());
+        LOG.info("{}", summary.line());
         return summary;
     }
 
