@@ -141,7 +141,8 @@ nb04 = nb([
 ("markdown", """
 # 04 — Predict and transfer
 
-Loads a trained model as a `TrainedModel`, classifies new image files with it, then **fine-tunes** it on new
+Loads a trained model as a `TrainedModel`, classifies new image files with it (a few on the driver, then all
+of them as a Spark job), then **fine-tunes** it on new
 classes: the three footwear classes of Fashion-MNIST as a dataset of their own, starting from the trained network
 with a new output layer (`train.transfer.*`).
 """),
@@ -181,6 +182,24 @@ for (int i = 0; i < files.size(); i++) {
             .append(files.get(i).getParent().getFileName()).append("</td><td>").append(top).append("</td></tr>");
 }
 html(t.append("</table>").toString());
+'''),
+("markdown", """
+## Batch inference on Spark
+
+For millions of images, `Pipeline.predict` runs the same scoring as a Spark job: every file below `predict.input`
+(here the 300 test images, as plain files) read and decoded on the executors, 10-crop averaged, written as Parquet
+with quarantine and `summary.json` (`cnn-pipeline predict` on the command line).
+"""),
+("code", r'''
+PipelineConfig batch = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
+        "preprocess.output=work/nb04/dataset", "train.runs-dir=work/nb04/runs", "train.run-id=" + run.runId(),
+        "predict.input=work/nb04/images/test", "predict.crop-mode=10-crop", "predict.top-k=3",
+        "predict.overwrite=true"));
+PredictionSummary summary = Pipeline.predict(spark, batch);
+System.out.println(summary.line());
+System.out.println("top-1 classes: " + summary.classHistogram());
+spark.read().parquet(summary.output() + "/predictions").select("key", "top_k_names", "top_k_probabilities")
+        .show(5, false);
 '''),
 ("markdown", """
 ## Fine-tune on new classes

@@ -6,7 +6,7 @@
 # on its own classpath (Spark's code generation and ND4J's backend lookup use the JVM's class loaders, so jars added
 # at run time with %jars/%maven are not enough) and the --add-opens flags Spark needs on Java 17.
 #   bash notebooks/run-notebooks.sh                 # all notebooks
-#   bash notebooks/run-notebooks.sh 03-*.ipynb      # some
+#   bash notebooks/run-notebooks.sh '03-*.ipynb'    # some
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -44,7 +44,12 @@ PY
 export JUPYTER_PATH="$home/jupyter"
 mkdir -p "$here/executed"
 cd "$here"
-notebooks=("$@")
+# Names and patterns are of this folder's notebooks (a pattern quoted from elsewhere, e.g. '03-*', expands here).
+notebooks=()
+for pattern in "$@"; do
+  # shellcheck disable=SC2206
+  notebooks+=(${pattern##*/})
+done
 ((${#notebooks[@]})) || notebooks=([0-9]*.ipynb)
 for nb in "${notebooks[@]}"; do
   start=$SECONDS
