@@ -23,7 +23,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Cli.Version.class,
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
-        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Run.class, Cli.DemoCommand.class,
+        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Quarantine.class, Cli.Run.class, Cli.DemoCommand.class,
             Cli.ShowConfig.class, Cli.CheckCommand.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -253,6 +253,53 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             parent.out.println(Pipeline.predict(spark, config).line());
+        }
+    }
+
+    @Command(name = "quarantine", description = "List a dataset's quarantined inputs (source, split, reason, "
+            + "message) and their count per reason, without a Parquet tool.")
+    static final class Quarantine extends Stage {
+        @Option(names = "--dataset", paramLabel = "DIR", description = "Dataset directory (default: "
+                + "preprocess.output).")
+        String dataset;
+
+        @Option(names = "--reason", paramLabel = "REASON", description = "Only inputs quarantined for this reason.")
+        String reason;
+
+        @Option(names = "--limit", defaultValue = "50", description = "Rows listed at most; default "
+                + "${DEFAULT-VALUE}.")
+        int limit;
+
+        @Override
+        void before(PipelineConfig config) {
+            InvalidConfigException.require(limit >= 0, "--limit", "must be >= 0", limit);
+        }
+
+        @Override
+        void run(SparkSession spark, PipelineConfig config) {
+            String dir = dataset != null ? dataset : config.preprocess().output();
+            io.cnnpipeline.dataset.DatasetDirectory d = io.cnnpipeline.dataset.DatasetDirectory.open(dir,
+                    spark.sparkContext().hadoopConfiguration());
+            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.read().parquet(d.uri() + "/"
+                    + io.cnnpipeline.dataset.ShardSchema.QUARANTINE_DIR);
+            if (reason != null) {
+                rows = rows.filter(org.apache.spark.sql.functions.col("reason").equalTo(reason));
+            }
+            java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+            for (org.apache.spark.sql.Row r : rows.groupBy("reason").count().collectAsList()) {
+                counts.put(r.getString(0), r.getLong(1));
+            }
+            long total = counts.values().stream().mapToLong(Long::longValue).sum();
+            parent.out.println("quarantine: " + total + " input(s) of " + d.manifest().inputCount() + " in "
+                    + d.uri() + (reason == null ? "" : " with reason " + reason) + (counts.isEmpty() ? "" : " "
+                    + counts));
+            for (org.apache.spark.sql.Row r : rows.orderBy("split", "reason", "source").limit(limit).collectAsList()) {
+                parent.out.println("  " + r.getAs("split") + "  " + r.getAs("reason") + "  " + r.getAs("source")
+                        + "  " + r.getAs("message"));
+            }
+            if (total > limit) {
+                parent.out.println("  ... " + (total - limit) + " more (--limit)");
+            }
         }
     }
 

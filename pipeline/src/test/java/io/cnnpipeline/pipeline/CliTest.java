@@ -134,7 +134,7 @@ class CliTest {
         Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.MANIFEST),
                 io.cnnpipeline.core.Json.toBytes(new io.cnnpipeline.dataset.DatasetManifest(
                         io.cnnpipeline.dataset.ShardSchema.VERSION, "2026-12-02T00:00:00Z", java.util.Map.of(),
-                        0, 0, 0, java.util.Map.of(), 3, 0, "png", 0, null, null, java.util.Map.of())));
+                        0, 0, 0, java.util.Map.of(), java.util.Map.of(), 3, 0, "png", 0, null, null, java.util.Map.of())));
         Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.CLASSES),
                 io.cnnpipeline.core.Json.toBytes(List.of("cat", "dog", "fox")));
         Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.STATS),
@@ -156,6 +156,30 @@ class CliTest {
         String[] bad = run("network", "--channels", "2");
         assertEquals("2", bad[0]);
         assertTrue(bad[2].contains("--channels"), bad[2]);
+    }
+
+    @Test
+    void quarantineListsTheRejectedInputsPerReason(@TempDir Path tmp) throws Exception {
+        io.cnnpipeline.core.TestImages.writeClassFolders(tmp.resolve("images"), 2, 4, 16, 1, 3);
+        Files.writeString(tmp.resolve("images/class-0/notes.png"), "not an image");
+        Files.write(tmp.resolve("images/class-1/empty.png"), new byte[0]);
+        Files.write(tmp.resolve("images/loose.png"), Files.readAllBytes(tmp.resolve("images/class-0/img-000.png")));
+        String[] sets = {"--set", "preprocess.inputs.train=\"" + tmp.resolve("images") + "\"", "--set",
+            "preprocess.output=\"" + tmp.resolve("dataset") + "\"", "--set", "preprocess.channels=1", "--set",
+            "preprocess.contact-sheet-size=0"};
+        String[] pre = run(concat(new String[] {"preprocess"}, sets));
+        assertEquals("0", pre[0], pre[2]);
+        assertTrue(pre[1].contains("quarantined 3 {empty-file=1, no-class-folder=1, unsupported-format=1};"), pre[1]);
+        String[] all = run(concat(new String[] {"quarantine"}, sets));
+        assertEquals("0", all[0], all[2]);
+        assertTrue(all[1].startsWith("quarantine: 3 input(s) of 11 in "), all[1]);
+        assertTrue(all[1].contains("{empty-file=1, no-class-folder=1, unsupported-format=1}"), all[1]);
+        assertTrue(all[1].contains("  train  unsupported-format  " + tmp.resolve("images").toUri().toString()
+                .replace("file:///", "file:/") + "class-0/notes.png  "), all[1]);
+        String[] one = run(concat(new String[] {"quarantine", "--reason", "empty-file", "--limit", "0"}, sets));
+        assertEquals("0", one[0], one[2]);
+        assertTrue(one[1].startsWith("quarantine: 1 input(s) of 11 in ") && one[1].contains("1 more (--limit)"),
+                one[1]);
     }
 
     /** check reports each stage's preconditions without Spark, and exits 1 while one is not met. */

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param inputCount    input files seen (all splits)
  * @param written       rows written to shards (all splits)
  * @param quarantined   inputs rejected, listed in {@code quarantine/}
+ * @param quarantineReasons quarantined inputs per reason (e.g. {@code corrupt}, {@code empty-file}); {@code null} in
+ *                      manifests written before it was recorded
  * @param splits        per split: rows written, inputs quarantined and rows per class
  * @param channels      1 or 3
  * @param shortSide     stored short side in pixels, 0 if sizes were kept
@@ -25,7 +27,8 @@ import java.util.Map;
  * @param provenance    versions, user and host that produced the dataset
  */
 public record DatasetManifest(int schemaVersion, String createdAt, Map<String, String> inputs, long inputCount,
-                              long written, long quarantined, Map<String, SplitCounts> splits, int channels,
+                              long written, long quarantined, Map<String, Long> quarantineReasons,
+                              Map<String, SplitCounts> splits, int channels,
                               int shortSide, String codec, long shardBytes, String contentSha256, IngestConfig config,
                               Map<String, String> provenance) {
 

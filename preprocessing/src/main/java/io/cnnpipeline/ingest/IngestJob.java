@@ -363,6 +363,10 @@ public final class IngestJob {
                     written += readBack;
                     quarantined += q;
                 }
+                Map<String, Long> reasons = new TreeMap<>();
+                for (Row r : all.filter(col(REASON).isNotNull()).groupBy(col(REASON)).count().collectAsList()) {
+                    reasons.put(r.getString(0), r.getLong(1));
+                }
                 long quarantineRows = spark.read().parquet(new Path(staging, ShardSchema.QUARANTINE_DIR).toString()).count();
                 if (inputs != written + quarantined || quarantineRows != quarantined) {
                     throw new IllegalStateException(String.format(Locale.ROOT, "Cannot publish dataset %s: inputs %d != "
@@ -374,7 +378,8 @@ public final class IngestJob {
                 FileSystem stagingFs = staging.getFileSystem(hadoop);
                 long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
                 DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
-                        config.inputs(), inputs, written, quarantined, splits, config.channels(), config.shortSide(),
+                        config.inputs(), inputs, written, quarantined, reasons, splits, config.channels(),
+                        config.shortSide(),
                         config.codec().id(), shardBytes,
                         contentSha256(config, writtenPerClass, contentHashPerClass), config, provenance(spark));
                 if (config.contactSheetSize() > 0) {

@@ -103,6 +103,10 @@ class IngestJobTest {
         assertEquals(5, m.quarantined());
         assertEquals(m.inputCount(), m.written() + m.quarantined());
         assertEquals(List.of("class-0", "class-1", "class-2"), result.classes());
+        assertEquals(Map.of("empty-file", 1L, "unsupported-format", 1L, "corrupt", 1L, "no-class-folder", 1L,
+                "unknown-class", 1L), m.quarantineReasons());
+        assertTrue(result.summary().contains("quarantined 5 {corrupt=1, empty-file=1, no-class-folder=1, "
+                + "unknown-class=1, unsupported-format=1};"), result.summary());
 
         List<Row> quarantine = SPARK.read().parquet(out.resolve("quarantine").toString()).collectAsList();
         Map<String, String> reasons = quarantine.stream().collect(Collectors.toMap(
