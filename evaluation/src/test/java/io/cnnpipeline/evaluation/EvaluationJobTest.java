@@ -51,7 +51,7 @@ class EvaluationJobTest {
         inputs.put("train", root.resolve("images/train").toString());
         inputs.put("test", root.resolve("images/test").toString());
         IngestJob.run(SPARK, new IngestConfig(inputs, Map.of(), "", root.resolve("dataset").toString(), 0, false, 1, ShardCodec.PNG, 90,
-                1_000_000, 1000, 1 << 20, 128L << 20, 4096, 0, false, 42, List.of("png"), 0, io.cnnpipeline.ingest.IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true));
+                1_000_000, 1000, 1 << 20, 128L << 20, 4096, 0, false, 42, List.of("png"), 0, io.cnnpipeline.ingest.IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true, 0L));
         dataset = DatasetDirectory.open(root.resolve("dataset").toString(), SPARK.sparkContext().hadoopConfiguration());
         // Any DL4J model saved with ModelSerializer plus model-meta.json is evaluable; a seeded untrained one suffices.
         net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).list()

@@ -43,7 +43,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class PredictionJobTest {
     private static final SparkSession SPARK = TestSpark.get();
     private static Path root;
-    private static final ImagePreparation PREPARATION = new ImagePreparation(1, 20, false, 1L << 26, null, false);
+    private static final ImagePreparation PREPARATION = new ImagePreparation(1, 20, false, 1L << 26, null, false, 0);
 
     @BeforeAll
     static void imagesAndModel() throws Exception {

@@ -21,20 +21,21 @@ import java.io.Serializable;
  * @param turbojpegJar TurboJPEG's Java binding for JPEGs, or null for ImageIO
  * @param dctScaling   with TurboJPEG and a short side, decode JPEGs reduced in the DCT domain (see
  *                     {@link ImageDecoder#decode(byte[], int)})
+ * @param maxOutputPixels largest width × height after the short-side resize, in pixels; 0 = no limit
  */
 public record ImagePreparation(int channels, int shortSide, boolean centreCrop, long maxPixels, String turbojpegJar,
-                               boolean dctScaling) implements Serializable {
+                               boolean dctScaling, long maxOutputPixels) implements Serializable {
 
     /** The preprocess stage's preparation for {@code config}. */
     public static ImagePreparation of(IngestConfig config) {
         return new ImagePreparation(config.channels(), config.shortSide(), config.centreCrop(), config.maxPixels(),
                 config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG ? config.turbojpegJar() : null,
-                config.jpegDctScaling());
+                config.jpegDctScaling(), config.maxOutputPixels());
     }
 
     /** This preparation with {@code channels} output channels. */
     public ImagePreparation withChannels(int c) {
-        return new ImagePreparation(c, shortSide, centreCrop, maxPixels, turbojpegJar, dctScaling);
+        return new ImagePreparation(c, shortSide, centreCrop, maxPixels, turbojpegJar, dctScaling, maxOutputPixels);
     }
 
     /**
@@ -52,10 +53,20 @@ public record ImagePreparation(int channels, int shortSide, boolean centreCrop, 
      *
      * @return HWC uint8, {@link #channels()} channels, short side {@link #shortSide()} (when not 0)
      * @throws ImageDecodeException with the decoder's reason ({@code empty-file}, {@code unsupported-format},
-     *                              {@code too-many-pixels}, {@code corrupt})
+     *                              {@code too-many-pixels}, {@code corrupt}), or {@code output-too-large} when the
+     *                              resized image would have more than {@link #maxOutputPixels()} pixels
      */
     public UInt8Image prepare(byte[] content, ImageDecoder decoder) throws ImageDecodeException {
         UInt8Image image = decoder.decode(content, dctScaling ? shortSide : 0);
+        if (shortSide > 0 && maxOutputPixels > 0) {
+            int[] size = Resize.shortSideSize(image.width(), image.height(), shortSide);
+            long pixels = (long) size[0] * size[1];
+            if (pixels > maxOutputPixels) {
+                throw new ImageDecodeException("output-too-large", image.width() + "x" + image.height()
+                        + " resized to short side " + shortSide + " would be " + size[0] + "x" + size[1] + " = "
+                        + pixels + " pixels, more than preprocess.max-output-pixels = " + maxOutputPixels);
+            }
+        }
         if (shortSide > 0) {
             image = Resize.shortSide(image, shortSide);
         }

@@ -64,6 +64,9 @@ import java.util.Map;
  * @param jpegDctScaling     with the turbojpeg codec and a short side, decode JPEGs reduced in the DCT domain
  *                           (1/2, 1/4 or 1/8) to the smallest size whose short side is still at least {@code shortSide}, then
  *                           resize; false decodes every JPEG at full size
+ * @param maxOutputPixels    images whose resized size (width × height after the short-side resize) would exceed this
+ *                           many pixels are quarantined ({@code output-too-large}: an extreme aspect ratio, 3×4000
+ *                           at short side 64 is 64×85,333); 0 = no limit
  */
 public record IngestConfig(Map<String, String> inputs, Map<String, String> manifests, String manifestRoot,
                            String output, int shortSide, boolean centreCrop, int channels, ShardCodec codec,
@@ -72,7 +75,8 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
                            double validationFraction, boolean overwrite, long seed, List<String> extensions,
                            int contactSheetSize, JpegCodec jpegCodec, String turbojpegJar,
                            double testFraction, boolean stratifySplits, long shardBytes,
-                           Map<String, String> labelFiles, String pathGlob, boolean jpegDctScaling)
+                           Map<String, String> labelFiles, String pathGlob, boolean jpegDctScaling,
+                           long maxOutputPixels)
         implements Serializable {
 
     /** JPEG decoder and encoder ({@code preprocess.jpeg-codec}). */
@@ -133,6 +137,12 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
     public static final ConfigKey<Long> MAX_PIXELS = SECTION.longInteger("max-pixels", 89478485).unit("pixels")
             .validIf(p -> p > 0, "must be positive")
             .doc("Images with more pixels than this (read from the header, before decoding) are quarantined.");
+    public static final ConfigKey<Long> MAX_OUTPUT_PIXELS = SECTION.longInteger("max-output-pixels", 4194304)
+            .unit("pixels")
+            .validIf(p -> p >= 0, "must be >= 0 (0 = no limit)")
+            .doc("Images whose size after the short-side resize would exceed this many pixels (an extreme aspect "
+                    + "ratio: 3x4000 at short side 64 becomes 64x85333) are quarantined as output-too-large; "
+                    + "0 = no limit.");
     public static final ConfigKey<Integer> MAX_RECORDS_PER_FILE = SECTION.integer("max-records-per-file", 50000)
             .validIf(n -> n > 0, "must be positive")
             .doc("Rows per shard file at most.");
@@ -226,6 +236,7 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
         CODEC.require(codec);
         JPEG_QUALITY.require(jpegQuality);
         MAX_PIXELS.require(maxPixels);
+        MAX_OUTPUT_PIXELS.require(maxOutputPixels);
         MAX_RECORDS_PER_FILE.require(maxRecordsPerFile);
         ROW_GROUP_BYTES.require(rowGroupBytes);
         PARTITION_BYTES.require(partitionBytes);

@@ -29,7 +29,7 @@ class DatasetStatsJobTest {
         Path out = tmp.resolve("dataset");
         IngestConfig config = new IngestConfig(Map.of("train", images.toString()), Map.of(), "", out.toString(), 0,
                 false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20, 1 << 20, 1 << 16, 0.25, false, 42,
-                List.of("png", "jpg"), 0, IngestConfig.JpegCodec.IMAGEIO, null, 0, false, 0, Map.of(), "", true);
+                List.of("png", "jpg"), 0, IngestConfig.JpegCodec.IMAGEIO, null, 0, false, 0, Map.of(), "", true, 4_194_304L);
         DatasetStats ingested = IngestJob.run(SPARK, config).stats();
 
         Path stats = out.resolve("stats.json");

@@ -85,7 +85,7 @@ class IngestJobTest {
             inputs.put("test", test);
         }
         return new IngestConfig(inputs, Map.of(), "", output, 16, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12, IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true);
+                partitionBytes, openCost, 0.25, overwrite, seed, List.of("png", "jpg", "jpeg"), 12, IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true, 4_194_304L);
     }
 
     private static IngestConfig config(Path output) {
@@ -306,7 +306,7 @@ class IngestJobTest {
         }
         IngestConfig cfg = new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
                 tmp.resolve("dataset").toString(), 12, true, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20,
-                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0, IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true);
+                1 << 20, 4096, 0.0, false, 42, List.of("png"), 0, IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true, 4_194_304L);
         IngestJob.run(SPARK, cfg);
         DatasetDirectory dataset = DatasetDirectory.open(tmp.resolve("dataset").toString(),
                 SPARK.sparkContext().hadoopConfiguration());
@@ -381,7 +381,7 @@ class IngestJobTest {
     private static IngestConfig jpegConfig(Path tmp, String out, String decoder, String jar, boolean dctScaling) {
         return new IngestConfig(Map.of("train", tmp.resolve("images").toString()), Map.of(), "",
                 tmp.resolve(out).toString(), 64, false, 3, ShardCodec.PNG, 90, 50_000_000L, 1000, 1 << 20, 1 << 20,
-                4096, 0.0, false, 42, List.of("jpg"), 0, IngestConfig.JpegCodec.valueOf(decoder.toUpperCase(java.util.Locale.ROOT)), jar, 0.0, false, 0L, Map.of(), "", dctScaling);
+                4096, 0.0, false, 42, List.of("jpg"), 0, IngestConfig.JpegCodec.valueOf(decoder.toUpperCase(java.util.Locale.ROOT)), jar, 0.0, false, 0L, Map.of(), "", dctScaling, 4_194_304L);
     }
 
     private static Map<String, UInt8Image> images(Path dataset) {
@@ -432,7 +432,7 @@ class IngestJobTest {
         Path out = tmp.resolve("dataset");
         IngestConfig cfg = new IngestConfig(Map.of(), Map.of("train", manifest.toString(), "test",
                 testManifest.toString()), images.toString(), out.toString(), 0, false, 3, ShardCodec.PNG, 90, 50_000_000L,
-                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0, IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true);
+                1000, 1 << 20, 1 << 20, 1 << 16, 0.0, false, 42, List.of("png"), 0, IngestConfig.JpegCodec.IMAGEIO, null, 0.0, false, 0L, Map.of(), "", true, 4_194_304L);
         IngestResult result = IngestJob.run(SPARK, cfg);
         DatasetManifest m = result.manifest();
         assertEquals(List.of("shirt", "trouser"), result.classes());

@@ -41,7 +41,7 @@ class IngestLayoutsTest {
         IngestConfig at(Path output) {
             return new IngestConfig(inputs, manifests, "", output.toString(), 0, false, 3, codec, 90, 50_000_000L,
                     50_000, 1 << 20, 1 << 20, openCost, validationFraction, false, 42, List.of("png"), 0, IngestConfig.JpegCodec.IMAGEIO,
-                    null, testFraction, stratify, shardBytes, labelFiles, glob, true);
+                    null, testFraction, stratify, shardBytes, labelFiles, glob, true, 4_194_304L);
         }
     }
 
