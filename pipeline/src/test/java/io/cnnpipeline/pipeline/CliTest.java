@@ -134,7 +134,7 @@ class CliTest {
         Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.MANIFEST),
                 io.cnnpipeline.core.Json.toBytes(new io.cnnpipeline.dataset.DatasetManifest(
                         io.cnnpipeline.dataset.ShardSchema.VERSION, "2026-12-02T00:00:00Z", java.util.Map.of(),
-                        0, 0, 0, java.util.Map.of(), java.util.Map.of(), 3, 0, "png", 0, null, null, java.util.Map.of())));
+                        0, 0, 0, java.util.Map.of(), java.util.Map.of(), java.util.List.of(), java.util.Map.of(), 3, 0, "png", 0, null, null, java.util.Map.of())));
         Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.CLASSES),
                 io.cnnpipeline.core.Json.toBytes(List.of("cat", "dog", "fox")));
         Files.write(dataset.resolve(io.cnnpipeline.dataset.ShardSchema.STATS),

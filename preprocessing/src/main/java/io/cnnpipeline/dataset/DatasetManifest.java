@@ -14,6 +14,10 @@ import java.util.Map;
  * @param quarantined   inputs rejected, listed in {@code quarantine/}
  * @param quarantineReasons quarantined inputs per reason (e.g. {@code corrupt}, {@code empty-file}); {@code null} in
  *                      manifests written before it was recorded
+ * @param ignored       entries below the folder inputs that are not inputs, by reason: {@code hidden} (names starting
+ *                      with {@code .} or {@code _}; a hidden folder counts once) and {@code not-an-image-extension}
+ *                      ({@code preprocess.extensions}); {@code null} in manifests written before it was recorded
+ * @param ignoredSample up to 10 of the ignored paths
  * @param splits        per split: rows written, inputs quarantined and rows per class
  * @param channels      1 or 3
  * @param shortSide     stored short side in pixels, 0 if sizes were kept
@@ -28,6 +32,7 @@ import java.util.Map;
  */
 public record DatasetManifest(int schemaVersion, String createdAt, Map<String, String> inputs, long inputCount,
                               long written, long quarantined, Map<String, Long> quarantineReasons,
+                              Map<String, Long> ignored, java.util.List<String> ignoredSample,
                               Map<String, SplitCounts> splits, int channels,
                               int shortSide, String codec, long shardBytes, String contentSha256, IngestConfig config,
                               Map<String, String> provenance) {

@@ -173,6 +173,18 @@ public final class IngestJob {
         final Map<String, String> previous = new LinkedHashMap<>();
         List<String> classes;
         Dataset<Row> processedRows;
+        /** Entries below the folder inputs that are not inputs, by reason, and a sample of their paths. */
+        final Map<String, Long> ignored = new TreeMap<>();
+        final List<String> ignoredSample = new ArrayList<>();
+
+        void noteIgnored(Listing listing) {
+            listing.ignored().forEach((k, v) -> ignored.merge(k, v, Long::sum));
+            for (String p : listing.sample()) {
+                if (ignoredSample.size() < Listing.SAMPLE) {
+                    ignoredSample.add(p);
+                }
+            }
+        }
 
         Ingest(SparkSession spark, IngestConfig config) {
             this.spark = spark;
@@ -278,14 +290,17 @@ public final class IngestJob {
                 processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
             }
             for (Map.Entry<String, String> e : labelledFolders.entrySet()) {
+                Listing listing = listing(e.getValue(), config.extensions(), config.pathGlob(), hadoop);
+                noteIgnored(listing);
                 processed = processed.union(Manifests.unlisted(spark, e.getKey(), e.getValue(),
-                        config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()),
-                        listFiles(e.getValue(), config.extensions(), config.pathGlob(), hadoop), processor));
+                        config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()), listing.files(),
+                        processor));
             }
             List<Row> emptyFiles = new ArrayList<>();
             for (Map.Entry<String, String> e : roots.entrySet()) {
-                for (Map.Entry<String, Long> file : listFiles(e.getValue(), config.extensions(), config.pathGlob(),
-                        hadoop).entrySet()) {
+                Listing listing = listing(e.getValue(), config.extensions(), config.pathGlob(), hadoop);
+                noteIgnored(listing);
+                for (Map.Entry<String, Long> file : listing.files().entrySet()) {
                     if (file.getValue() != 0) {
                         continue;
                     }
@@ -378,7 +393,8 @@ public final class IngestJob {
                 FileSystem stagingFs = staging.getFileSystem(hadoop);
                 long shardBytes = stagingFs.getContentSummary(new Path(staging, ShardSchema.SHARDS_DIR)).getLength();
                 DatasetManifest manifest = new DatasetManifest(ShardSchema.VERSION, Instant.now().toString(),
-                        config.inputs(), inputs, written, quarantined, reasons, splits, config.channels(),
+                        config.inputs(), inputs, written, quarantined, reasons, ignored, ignoredSample, splits,
+                        config.channels(),
                         config.shortSide(),
                         config.codec().id(), shardBytes,
                         contentSha256(config, writtenPerClass, contentHashPerClass), config, provenance(spark));
@@ -504,16 +520,47 @@ public final class IngestJob {
     }
 
     /**
+     * What a walk below an input root found: the image files to read and the entries it left out, by reason.
+     *
+     * @param files   qualified URI → length in bytes, of the files with a listed extension
+     * @param ignored reason → entries left out: {@code hidden} (a file or folder whose name starts with {@code .} or
+     *                {@code _}, as Spark's file sources skip them; a hidden folder counts once) and
+     *                {@code not-an-image-extension}
+     * @param sample  up to {@link #SAMPLE} ignored paths, in walk order
+     */
+    public record Listing(Map<String, Long> files, Map<String, Long> ignored, List<String> sample) {
+        /** Ignored paths kept as a sample. */
+        public static final int SAMPLE = 10;
+    }
+
+    /**
      * Files (qualified URI → length in bytes) with a listed extension under {@code root} and matching {@code glob},
-     * skipping hidden and {@code _} entries as Spark does. Walks with {@code listStatusIterator}: {@code listFiles}
-     * builds LocatedFileStatus objects, which on the local filesystem fork a shell per file to read permissions.
-     * Extensions compare in any letter case; {@code glob} "" lists everything below the root.
+     * skipping hidden and {@code _} entries as Spark does ({@link #listing}).
      *
      * @throws UncheckedIOException if a directory cannot be listed
      */
     public static Map<String, Long> listFiles(String root, List<String> extensions, String glob, Configuration hadoop) {
+        return listing(root, extensions, glob, hadoop).files();
+    }
+
+    /**
+     * Walks {@code root} (the entries matching {@code glob}, "" = everything below it) with
+     * {@code listStatusIterator}: {@code listFiles} builds LocatedFileStatus objects, which on the local filesystem
+     * fork a shell per file to read permissions. Extensions compare in any letter case.
+     *
+     * @throws UncheckedIOException if a directory cannot be listed
+     */
+    public static Listing listing(String root, List<String> extensions, String glob, Configuration hadoop) {
         FileSystem fs = HadoopFiles.fs(root, hadoop);
         Map<String, Long> files = new TreeMap<>();
+        Map<String, Long> ignored = new TreeMap<>();
+        List<String> sample = new ArrayList<>();
+        java.util.function.BiConsumer<String, Path> ignore = (reason, path) -> {
+            ignored.merge(reason, 1L, Long::sum);
+            if (sample.size() < Listing.SAMPLE) {
+                sample.add(fs.makeQualified(path).toString());
+            }
+        };
         java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
         try {
             for (Path match : globMatches(root, glob, hadoop)) {
@@ -522,6 +569,8 @@ public final class IngestJob {
                     dirs.push(match);
                 } else if (hasExtension(match.getName(), extensions)) {
                     files.put(fs.makeQualified(match).toString(), st.getLen());
+                } else {
+                    ignore.accept("not-an-image-extension", match);
                 }
             }
             while (!dirs.isEmpty()) {
@@ -530,6 +579,7 @@ public final class IngestJob {
                     FileStatus st = it.next();
                     String name = st.getPath().getName();
                     if (name.startsWith(".") || name.startsWith("_")) {
+                        ignore.accept("hidden", st.getPath());
                         continue;
                     }
                     if (st.isDirectory()) {
@@ -538,13 +588,15 @@ public final class IngestJob {
                     }
                     if (hasExtension(name, extensions)) {
                         files.put(fs.makeQualified(st.getPath()).toString(), st.getLen());
+                    } else {
+                        ignore.accept("not-an-image-extension", st.getPath());
                     }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + root + ": " + e.getMessage(), e);
         }
-        return files;
+        return new Listing(files, ignored, sample);
     }
 
     private static boolean hasExtension(String name, List<String> extensions) {

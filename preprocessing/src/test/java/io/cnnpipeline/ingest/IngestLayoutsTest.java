@@ -59,7 +59,7 @@ class IngestLayoutsTest {
         Map<String, List<String>> reasons = new TreeMap<>();
         for (Row r : SPARK.read().parquet(dataset.resolve("quarantine").toString()).collectAsList()) {
             reasons.computeIfAbsent(r.<String>getAs("reason"), k -> new ArrayList<>())
-                    .add(Path.of(java.net.URI.create(r.<String>getAs("source")).getPath()).getFileName().toString());
+                    .add(new org.apache.hadoop.fs.Path(r.<String>getAs("source")).getName());
         }
         reasons.values().forEach(v -> v.sort(null));
         return reasons;
@@ -195,6 +195,48 @@ class IngestLayoutsTest {
         assertEquals(List.of("broken.pnG"), quarantine(tmp.resolve("dataset")).values().stream()
                 .flatMap(List::stream).toList(), "a bad mixed-case file is quarantined, not lost");
         assertEquals("*.{[pP][nN][gG],[jJ][pP][eE][gG],[xX]3[fF]}", IngestJob.extensionGlob(List.of("png", "jpeg", "x3f")));
+    }
+
+    /**
+     * Every entry below the input root is accounted for — written, quarantined with a reason, or counted as not an
+     * input with a reason — in a layout of odd names: spaces, non-ASCII, nesting, a folder named like an image,
+     * hidden files and folders, a file at the root, files of other extensions.
+     */
+    @Test
+    void oddLayoutsAndNamesLoseNothing(@TempDir Path tmp) throws IOException {
+        Path images = tmp.resolve("images");
+        TestImages.writeClassFolders(images, 2, 1, 12, 3, 9);
+        byte[] png = Files.readAllBytes(images.resolve("class-0/img-000.png"));
+        Files.createDirectories(images.resolve("class-0/nested/deeper"));
+        Files.write(images.resolve("class-0/nested/deeper/Über Blümchen ñ.png"), png);
+        Files.write(images.resolve("class-0/with space.png"), png);
+        Files.createDirectories(images.resolve("class-1/folder.png"));
+        Files.write(images.resolve("class-1/folder.png/inner.png"), png);
+        Files.write(images.resolve("class-1/.hidden.png"), png);
+        Files.write(images.resolve("class-1/_underscore.png"), png);
+        Files.createDirectories(images.resolve(".git/objects"));
+        Files.writeString(images.resolve(".git/objects/a.png"), "not read");
+        Files.writeString(images.resolve(".git/HEAD"), "not read");
+        Files.writeString(images.resolve("class-0/readme.txt"), "notes");
+        Files.writeString(images.resolve("class-1/no-extension"), "notes");
+        Files.write(images.resolve("loose at root.png"), png);
+
+        IngestResult result = IngestJob.run(SPARK, Settings.of(Map.of("train", images.toString()))
+                .at(tmp.resolve("dataset")));
+        var m = result.manifest();
+        assertEquals(Map.of("class-0", 3L, "class-1", 2L), m.splits().get("train").perClass());
+        assertEquals(6, m.inputCount());
+        assertEquals(Map.of("no-class-folder", 1L), m.quarantineReasons());
+        assertEquals(Map.of("hidden", 3L, "not-an-image-extension", 2L), m.ignored(),
+                ".hidden.png, _underscore.png and the .git folder (once); readme.txt and no-extension");
+        assertEquals(5, m.ignoredSample().size());
+        assertTrue(m.ignoredSample().stream().anyMatch(p -> p.endsWith("/.git")), m.ignoredSample()::toString);
+        assertTrue(result.summary().contains("not inputs 5 {hidden=3, not-an-image-extension=2};"), result.summary());
+        List<String> keys = new ArrayList<>(splits(tmp.resolve("dataset")).keySet());
+        assertTrue(keys.contains("train/class-0/nested/deeper/Über Blümchen ñ.png"), keys::toString);
+        assertTrue(keys.contains("train/class-0/with space.png"), keys::toString);
+        assertTrue(keys.contains("train/class-1/folder.png/inner.png"), keys::toString);
+        assertEquals(List.of("loose at root.png"), quarantine(tmp.resolve("dataset")).get("no-class-folder"));
     }
 
     @Test
