@@ -112,6 +112,10 @@ public final class PipelineConfig {
                     DEMO_IMAGES_DIR, DEMO_TRAIN_LIMIT, DEMO_TEST_LIMIT)) {
                 k.read(config);
             }
+            // Each predict key's type and range now; which input is set is checked by predict().
+            for (ConfigKey<?> k : io.cnnpipeline.model.PredictionConfig.SECTION.keys()) {
+                k.read(config);
+            }
             return null;
         });
     }
@@ -181,7 +185,13 @@ public final class PipelineConfig {
             throw new InvalidConfigException(e.origin() == null ? "config" : e.origin().description(),
                     "cannot resolve: " + e.getMessage(), null);
         }
-        boolean defaulted = resolved.getString(TrainingConfig.RUN_ID.name()).isEmpty();
+        boolean defaulted;
+        try {
+            defaulted = resolved.getString(TrainingConfig.RUN_ID.name()).isEmpty();
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(TrainingConfig.RUN_ID.name(), "must be a string",
+                    resolved.getValue(TrainingConfig.RUN_ID.name()).unwrapped());
+        }
         if (defaulted) {
             resolved = ConfigFactory.parseMap(Map.of(TrainingConfig.RUN_ID.name(), RunDirectory.newRunId()))
                     .withFallback(resolved);

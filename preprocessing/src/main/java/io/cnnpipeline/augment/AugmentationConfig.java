@@ -137,7 +137,12 @@ public final class AugmentationConfig {
         }
         String type = entry.getString("type");
         InvalidConfigException.require(types.contains(type), at + ".type", "must be one of " + types, type);
-        Config defaults = config.getConfig(TRANSFORM_DEFAULTS.name() + "." + type);
+        String defaultsPath = TRANSFORM_DEFAULTS.name() + "." + type;
+        if (config.getValue(defaultsPath).valueType() != ConfigValueType.OBJECT) {
+            throw new InvalidConfigException(defaultsPath, "must be an object of " + type + "'s keys",
+                    config.getValue(defaultsPath).unwrapped());
+        }
+        Config defaults = config.getConfig(defaultsPath);
         for (String key : entry.root().keySet()) {
             if (!key.equals("type") && !defaults.hasPath(key)) {
                 throw new InvalidConfigException(at + "." + key, "unknown key for " + type + "; its keys are "
