@@ -99,6 +99,8 @@ public final class EvaluationJob {
             throw new io.cnnpipeline.core.StageFailedException("Cannot evaluate " + modelPath + " on " + dataset.uri()
                     + ": the model's classes " + meta.classes() + " differ from the dataset's " + dataset.classes());
         }
+        FileSystem outputFs = HadoopFiles.fs(config.output(), hadoop);
+        HadoopFiles.requireWritable(outputFs, outputFs.makeQualified(new Path(config.output())), "the report");
         CropPlan plan = new CropPlan(config.cropSize(), config.centreScale(), config.scales());
         int classes = meta.classes().size();
         int topK = Math.min(5, classes);

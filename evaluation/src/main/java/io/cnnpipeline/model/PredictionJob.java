@@ -168,6 +168,7 @@ public final class PredictionJob {
             throw new StageFailedException("Cannot write predictions to " + output
                     + ": it already exists (set predict.overwrite = true to replace it)");
         }
+        HadoopFiles.requireWritable(outFs, output.getParent(), "the predictions");
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Inputs inputs = inputs(spark, config, config.partitions() > 0 ? config.partitions()
                 : 4 * jsc.defaultParallelism());

@@ -46,6 +46,32 @@ public final class HadoopFiles {
         }
     }
 
+    /**
+     * Checks before any work that {@code dir} (created if missing) takes a new file: writes and deletes a one-byte
+     * probe file there. A read-only location (permissions, HDFS safe mode, a read-only mount) or a full one (no space,
+     * an HDFS space or name quota reached, which refuses even one block) fails here with one clear message instead of
+     * after the job has computed everything.
+     *
+     * @param what the output, for the message (e.g. {@code "the dataset"})
+     * @throws StageFailedException naming the location, the filesystem's reason and what to do
+     */
+    public static void requireWritable(FileSystem fs, Path dir, String what) {
+        Path probe = new Path(dir, ".cnn-pipeline-write-probe-" + UUID.randomUUID());
+        try {
+            fs.mkdirs(dir);
+            try (OutputStream out = fs.create(probe, false)) {
+                out.write(0);
+            }
+        } catch (IOException | RuntimeException e) {
+            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getName());
+            throw new StageFailedException("Cannot write " + what + " to " + fs.makeQualified(dir) + ": the location "
+                    + "is read-only or full (" + e.getClass().getSimpleName() + ": " + reason + "); choose another "
+                    + "output location or free space there");
+        } finally {
+            deleteQuietly(fs, probe);
+        }
+    }
+
     public static byte[] read(FileSystem fs, Path path) {
         try (InputStream in = fs.open(path)) {
             return in.readAllBytes();

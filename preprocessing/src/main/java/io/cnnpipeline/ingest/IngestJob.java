@@ -200,6 +200,7 @@ public final class IngestJob {
                 throw new io.cnnpipeline.core.StageFailedException("Cannot write dataset " + output
                         + ": it already exists (set preprocess.overwrite = true to replace it)");
             }
+            HadoopFiles.requireWritable(outFs, output.getParent(), "the dataset");
             if (config.jpegCodec() == IngestConfig.JpegCodec.TURBOJPEG) {
                 try {
                     TurboJpeg.load(config.turbojpegJar());

@@ -30,6 +30,11 @@ public final class MiniHdfs implements AutoCloseable {
         return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
     }
 
+    /** The cluster, for what a test does to it (quotas, safe mode, DataNodes). */
+    public MiniDFSCluster cluster() {
+        return cluster;
+    }
+
     public Configuration configuration() {
         return cluster.getConfiguration(0);
     }

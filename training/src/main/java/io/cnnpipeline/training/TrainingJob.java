@@ -198,6 +198,7 @@ public final class TrainingJob {
                     || (config.resume() == TrainingConfig.ResumeMode.AUTO
                     && hasCheckpointElseStartOver(fs, runDir, checkpoints));
             if (resume) {
+                HadoopFiles.requireWritable(fs, runDir, "the resumed run's checkpoints");
                 resumeFrom = resumable(fs, runDir, checkpoints, dataset);
                 HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
                         + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
@@ -208,6 +209,7 @@ public final class TrainingJob {
                     throw new io.cnnpipeline.core.StageFailedException("Cannot create run directory " + runDir
                             + ": it already exists (choose another train.run-id, or resume it with train --resume)");
                 }
+                HadoopFiles.requireWritable(fs, runDir.getParent(), "the run directory");
                 try {
                     fs.mkdirs(runDir);
                 } catch (IOException e) {
