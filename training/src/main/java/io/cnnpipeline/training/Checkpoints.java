@@ -13,9 +13,11 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Training checkpoints in a run directory, on any Hadoop filesystem: {@code checkpoints/epoch-<N>.zip} (the network
- * with its updater state and iteration/epoch counts, DL4J {@code ModelSerializer}) and {@code checkpoints/latest.json}
- * ({@link State}), each written atomically, the pointer after the model, so a job killed at any moment leaves the
- * previous checkpoint intact. Checkpoints are taken at epoch ends: the random streams of augmentation and shuffling
+ * with its updater state and iteration/epoch counts, DL4J {@code ModelSerializer}), its {@link State} beside it
+ * ({@code epoch-<N>.json}) and {@code checkpoints/latest.json} (the newest state), each written atomically, the
+ * pointer after the model, so a job killed at any moment leaves the previous checkpoint intact. A resume takes the
+ * newest checkpoint that reads back ({@link #newestReadable}): a truncated or corrupt one is reported and the one before
+ * it used. Checkpoints are taken at epoch ends: the random streams of augmentation and shuffling
  * are functions of (seed, epoch, record key), so an epoch boundary is all a resumed run needs to continue exactly as
  * an uninterrupted one. Driver-side.
  */
@@ -60,6 +62,7 @@ public final class Checkpoints {
     public Path write(TrainableNetwork net, State state) {
         Path model = new Path(dir, state.model());
         HadoopFiles.writeAtomically(fs, model, net.bytes());
+        HadoopFiles.writeAtomically(fs, stateFile(state.model()), Json.toBytes(state));
         HadoopFiles.writeAtomically(fs, new Path(dir, LATEST), Json.toBytes(state));
         List<Path> zips = new ArrayList<>();
         try {
@@ -76,6 +79,7 @@ public final class Checkpoints {
         for (int i = keep; i < zips.size(); i++) {
             if (!zips.get(i).getName().equals(state.model())) {
                 HadoopFiles.deleteQuietly(fs, zips.get(i));
+                HadoopFiles.deleteQuietly(fs, stateFile(zips.get(i).getName()));
             }
         }
         return model;
@@ -88,10 +92,96 @@ public final class Checkpoints {
                 bestValidation, epochsSinceBest, Instant.now().toString());
     }
 
-    /** The newest checkpoint's state, or null if there is none. */
+    /** {@code epoch-<N>.json} beside {@code epoch-<N>.zip}. */
+    private Path stateFile(String model) {
+        return new Path(dir, model.substring(0, model.length() - ".zip".length()) + ".json");
+    }
+
+    /** The newest checkpoint's state ({@code latest.json}), or null if there is none or it does not parse. */
     public State latest() {
         Path latest = new Path(dir, LATEST);
-        return HadoopFiles.exists(fs, latest) ? Json.fromBytes(HadoopFiles.read(fs, latest), State.class) : null;
+        if (!HadoopFiles.exists(fs, latest)) {
+            return null;
+        }
+        try {
+            return Json.fromBytes(HadoopFiles.read(fs, latest), State.class);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Whether the run has any checkpoint (readable or not). */
+    public boolean any() {
+        return HadoopFiles.exists(fs, new Path(dir, LATEST)) || !candidates().isEmpty();
+    }
+
+    /** A checkpoint that read back: its state and its network. */
+    public record Readable(State state, TrainableNetwork network) {
+    }
+
+    /**
+     * The newest checkpoint whose state and network read back, trying {@code latest.json}'s first and then every
+     * {@code epoch-<N>.json} from the newest down; each one skipped is reported to {@code skipped} with its file and
+     * why.
+     *
+     * @return null if the run has no checkpoint at all
+     * @throws io.cnnpipeline.core.StageFailedException if there are checkpoints and none reads back
+     */
+    public Readable newestReadable(java.util.function.Consumer<String> skipped) {
+        List<State> states = new ArrayList<>();
+        State latest = latest();
+        if (latest != null) {
+            states.add(latest);
+        } else if (HadoopFiles.exists(fs, new Path(dir, LATEST))) {
+            skipped.accept(new Path(dir, LATEST) + " does not parse as a checkpoint state");
+        }
+        for (Path json : candidates()) {
+            try {
+                State st = Json.fromBytes(HadoopFiles.read(fs, json), State.class);
+                if (states.stream().noneMatch(x -> x.model().equals(st.model()))) {
+                    states.add(st);
+                }
+            } catch (RuntimeException e) {
+                skipped.accept(json + " does not parse as a checkpoint state: " + e.getMessage());
+            }
+        }
+        states.sort((a, b) -> Integer.compare(b.epoch(), a.epoch()));
+        List<String> problems = new ArrayList<>();
+        for (State st : states) {
+            try {
+                return new Readable(st, load(st));
+            } catch (IllegalStateException e) {
+                String why = new Path(dir, st.model()) + " is unreadable (" + e.getCause().getClass().getSimpleName()
+                        + ": " + String.valueOf(e.getCause().getMessage()).lines().findFirst().orElse("") + ")";
+                problems.add(why);
+                skipped.accept(why);
+            }
+        }
+        if (states.isEmpty() && problems.isEmpty() && !any()) {
+            return null;
+        }
+        throw new io.cnnpipeline.core.StageFailedException("Cannot resume from " + dir + ": no checkpoint reads back ("
+                + String.join("; ", problems) + "); start a new run, or restore a checkpoint from a copy");
+    }
+
+    /** The {@code epoch-<N>.json} state files, newest epoch first. */
+    private List<Path> candidates() {
+        List<Path> out = new ArrayList<>();
+        try {
+            if (!fs.exists(dir)) {
+                return out;
+            }
+            for (FileStatus st : fs.listStatus(dir)) {
+                String name = st.getPath().getName();
+                if (name.startsWith("epoch-") && name.endsWith(".json")) {
+                    out.add(st.getPath());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list checkpoints in " + dir, e);
+        }
+        out.sort((a, b) -> b.getName().compareTo(a.getName()));
+        return out;
     }
 
     /** Path of the newest checkpoint's network, or null. */

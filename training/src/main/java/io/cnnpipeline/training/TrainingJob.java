@@ -152,6 +152,8 @@ public final class TrainingJob {
         /** Per averaging round (parameter averaging only), the epochs so far; filled on the driver's thread. */
         final List<RoundMetrics> rounds = new ArrayList<>();
         Checkpoints.State resumeFrom;
+        /** The network of {@link #resumeFrom}, read back when it was chosen. */
+        TrainableNetwork resumedNetwork;
         TrainableNetwork net;
         ValidationTracker validation;
         double baseRate;
@@ -198,8 +200,10 @@ public final class TrainingJob {
                     || (config.resume() == TrainingConfig.ResumeMode.AUTO
                     && hasCheckpointElseStartOver(fs, runDir, checkpoints));
             if (resume) {
+                Checkpoints.Readable readable = resumable(fs, runDir, checkpoints, dataset);
                 HadoopFiles.requireWritable(fs, runDir, "the resumed run's checkpoints");
-                resumeFrom = resumable(fs, runDir, checkpoints, dataset);
+                resumeFrom = readable.state();
+                resumedNetwork = readable.network();
                 HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
                         + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
                 metrics.addAll(readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch()));
@@ -227,9 +231,10 @@ public final class TrainingJob {
         /** The network: from the checkpoint when resuming, from a trained model for transfer, else a new one. */
         void prepareNetwork() {
             if (resumeFrom != null) {
-                net = checkpoints.load(resumeFrom);
+                net = resumedNetwork;
+                resumedNetwork = null;
                 LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
-                        net.iterationCount(), checkpoints.latestModel());
+                        net.iterationCount(), new Path(new Path(runDir, Checkpoints.DIR), resumeFrom.model()));
             } else if (config.transfer().enabled()) {
                 net = Transfer.build(config, hadoop, size, channels, classes);
             } else {
@@ -448,7 +453,7 @@ public final class TrainingJob {
         if (!HadoopFiles.exists(fs, runDir)) {
             return false;
         }
-        if (checkpoints.latest() != null) {
+        if (checkpoints.any()) {
             return true;
         }
         if (!HadoopFiles.exists(fs, new Path(runDir, RESOLVED_CONFIG_FILE))) {
@@ -470,13 +475,14 @@ public final class TrainingJob {
      *
      * @throws IllegalStateException naming what is missing or different
      */
-    private static Checkpoints.State resumable(FileSystem fs, Path runDir, Checkpoints checkpoints,
+    private static Checkpoints.Readable resumable(FileSystem fs, Path runDir, Checkpoints checkpoints,
                                                DatasetDirectory dataset) {
         if (!HadoopFiles.exists(fs, runDir)) {
             throw new io.cnnpipeline.core.StageFailedException("Cannot resume run " + runDir + ": it does not exist");
         }
-        Checkpoints.State state = checkpoints.latest();
-        if (state == null) {
+        Checkpoints.Readable readable = checkpoints.newestReadable(why -> LOG.warn("train: resume: {}; using the "
+                + "checkpoint before it", why));
+        if (readable == null) {
             throw new io.cnnpipeline.core.StageFailedException("Cannot resume run " + runDir + ": it has no checkpoint in "
                     + Checkpoints.DIR + "/ (train.checkpoint-every-epochs was 0, or no epoch finished)");
         }
@@ -493,7 +499,7 @@ public final class TrainingJob {
                         + dataset.uri() + ")");
             }
         }
-        return state;
+        return readable;
     }
 
     /** The first {@code epochs} lines of a run's metrics. */

@@ -59,9 +59,46 @@ class CheckpointResumeTest {
         assertEquals(3, Files.readAllLines(runs.resolve("stopped/metrics.jsonl")).size());
         // keep-checkpoints = 2: epochs 2 and 3
         try (var files = Files.list(runs.resolve("stopped/checkpoints"))) {
-            assertEquals(List.of("epoch-0002.zip", "epoch-0003.zip", "latest.json"),
+            assertEquals(List.of("epoch-0002.json", "epoch-0002.zip", "epoch-0003.json", "epoch-0003.zip",
+                    "latest.json"),
                     files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
         }
+    }
+
+    /**
+     * A truncated newest checkpoint and a corrupt latest.json: the resume falls back to the checkpoint before them
+     * and ends equal to the uninterrupted run; with no readable checkpoint left it stops with one message naming
+     * them.
+     */
+    @Test
+    void aCorruptNewestCheckpointFallsBackToTheOneBeforeIt(@TempDir Path runs) throws Exception {
+        TrainingConfig whole = TrainingFixtures.config(runs.toString(), "whole", "nesterov", 0.01, 3, 2, 8, 2,
+                "direct", AUG);
+        TrainingJob.run(SPARK, whole, "");
+        TrainingConfig first = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "stopped",
+                "nesterov", 0.01, 3, 2, 8, 2, "direct", AUG), false, 2, 0.01);
+        TrainingJob.run(SPARK, first, "");
+        Path checkpoints = runs.resolve("stopped/checkpoints");
+        byte[] zip = Files.readAllBytes(checkpoints.resolve("epoch-0002.zip"));
+        Files.write(checkpoints.resolve("epoch-0002.zip"), java.util.Arrays.copyOf(zip, zip.length / 3));
+        Files.writeString(checkpoints.resolve("latest.json"), "{\"epoch\": 2, \"model\": ");
+
+        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.resumed(first, true, 3, 0.01), "");
+        assertEquals(3, resumed.epochs().size());
+        assertArrayEquals(model(runs.resolve("whole")).params().dup('c').data().asFloat(),
+                model(runs.resolve("stopped")).params().dup('c').data().asFloat(),
+                "epoch 2 trained again from epoch 1's checkpoint: the uninterrupted run's parameters");
+
+        // Nothing readable: one message naming the files, no training.
+        TrainingConfig other = TrainingFixtures.resumed(TrainingFixtures.config(runs.toString(), "broken",
+                "nesterov", 0.01, 3, 2, 8, 2, "direct", AUG), false, 1, 0.01);
+        TrainingJob.run(SPARK, other, "");
+        Path broken = runs.resolve("broken/checkpoints/epoch-0001.zip");
+        Files.write(broken, new byte[] {'P', 'K', 3, 4, 0, 0});
+        io.cnnpipeline.core.StageFailedException e = assertThrows(io.cnnpipeline.core.StageFailedException.class,
+                () -> TrainingJob.run(SPARK, TrainingFixtures.resumed(other, true, 2, 0.01), ""));
+        assertTrue(e.getMessage().contains("no checkpoint reads back") && e.getMessage().contains("epoch-0001.zip"),
+                e.getMessage());
     }
 
     /**
