@@ -38,7 +38,18 @@ class TrainingJobTest {
         TrainResult result = TrainingJob.run(SPARK, config, "train { epochs = 3 }\n");
         Path run = runs.resolve("r1");
         assertEquals(Set.of("config.resolved.conf", "provenance.json", "metrics.jsonl", "rounds.jsonl", "model.zip",
-                "model-meta.json", "checkpoints", "best-model.zip", "report.html", "plots"), names(run));
+                "model-meta.json", "model-card.json", "model-card.md", "checkpoints", "best-model.zip", "report.html",
+                "plots"), names(run));
+        ModelCard card = io.cnnpipeline.core.Json.fromBytes(Files.readAllBytes(run.resolve("model-card.json")),
+                ModelCard.class);
+        assertEquals(3, card.epochs());
+        assertEquals(TrainableNetwork.restore(Files.readAllBytes(run.resolve("model.zip")), false).numParams(),
+                card.parameters());
+        assertEquals("NCHW", card.input().layout());
+        assertEquals(io.cnnpipeline.dataset.DatasetDirectory.sha256("train { epochs = 3 }\n".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)), card.trainingConfigSha256());
+        assertTrue(card.datasetContentSha256() != null && card.evaluations().isEmpty(), card.toString());
+        assertTrue(Files.readString(run.resolve("model-card.md")).contains("Not evaluated yet"));
         assertEquals(Set.of("loss.png", "loss-per-round.png", "accuracy.png", "learning-rate.png",
                 "images-per-second.png"), names(run.resolve("plots")));
         java.awt.image.BufferedImage plot = javax.imageio.ImageIO.read(run.resolve("plots/accuracy.png").toFile());
