@@ -66,6 +66,9 @@ class OnnxExportTest {
     private static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
     private static final Path PHOTOS = Path.of("/usr/share/hugin/xrc/data/help_en_EN");
     private static final Map<String, INDArray> IMAGES = new HashMap<>();
+    /** Debian's interpreter, which python3-onnx installs into (a python3 earlier on PATH, e.g. pyenv's, lacks it). */
+    private static final String DEBIAN_PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3"
+            : "python3";
 
     /** Network, input side, channels, images, batch size. */
     static Stream<Arguments> networks() {
@@ -248,7 +251,7 @@ class OnnxExportTest {
             Path file = dir.resolve(network.id() + ".onnx");
             Files.write(file, OnnxExporter.export(zooNetwork(network, (int) c[1], (int) c[2], 1).model(),
                     meta(network, (int) c[1], (int) c[2])));
-            Process p = new ProcessBuilder("python3", "-c", "import onnx,sys; m=onnx.load(sys.argv[1]); "
+            Process p = new ProcessBuilder(DEBIAN_PYTHON, "-c", "import onnx,sys; m=onnx.load(sys.argv[1]); "
                     + "onnx.checker.check_model(m, full_check=True)", file.toString()).redirectErrorStream(true)
                     .start();
             String output = new String(p.getInputStream().readAllBytes());
