@@ -227,4 +227,18 @@ public final class TrainedModel {
         return meta.network() + " (" + classes().size() + " classes, " + channels() + "x" + inputSize() + "x"
                 + inputSize() + ") from " + source;
     }
+
+    /**
+     * A model of a network in memory (e.g. just trained) and its metadata, classifying with the centre crop at the
+     * input size; {@link #source()} is {@code "memory"}.
+     */
+    public static TrainedModel of(TrainableNetwork network, ModelMeta meta) {
+        return new TrainedModel("memory", meta, network, meta.inputHeight(), CropPlan.Mode.CENTRE,
+                List.of(meta.inputHeight()));
+    }
+
+    /** The DL4J network (e.g. for {@link OnnxExporter}); not thread-safe. */
+    public TrainableNetwork network() {
+        return network;
+    }
 }
