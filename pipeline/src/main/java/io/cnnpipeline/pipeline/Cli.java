@@ -23,7 +23,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Cli.Version.class,
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
-        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Quarantine.class, Cli.Run.class, Cli.DemoCommand.class,
+        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Export.class, Cli.Quarantine.class, Cli.Run.class, Cli.DemoCommand.class,
             Cli.ShowConfig.class, Cli.CheckCommand.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -253,6 +253,52 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             parent.out.println(Pipeline.predict(spark, config).line());
+        }
+    }
+
+    @Command(name = "export", description = "A trained model -> ONNX (opset 13, input normalization in the graph), "
+            + "verified against DL4J in ONNX Runtime on test images, recorded in the model card.")
+    static final class Export extends Stage {
+        @Option(names = "--format", defaultValue = "onnx", description = "Export format: onnx; default "
+                + "${DEFAULT-VALUE}.")
+        String format;
+
+        @Option(names = "--model", defaultValue = "last", description = "last (model.zip), best (best-model.zip) or "
+                + "the path of a model zip with its model-meta.json beside it; default ${DEFAULT-VALUE}.")
+        String model;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "The ONNX file (default: beside the model, "
+                + "model.onnx or best-model.onnx).")
+        String output;
+
+        @Option(names = "--verify", defaultValue = "1000", paramLabel = "N", description = "Compare ONNX Runtime "
+                + "with DL4J on the first N images of the dataset's test split (evaluate.dataset; all = every one, "
+                + "0 = no check); fails when a probability differs by more than 1e-4 or top-1 agrees on fewer than "
+                + "99.9%%; default ${DEFAULT-VALUE}.")
+        String verify;
+
+        int verifyImages() {
+            if (verify.equals("all")) {
+                return Integer.MAX_VALUE;
+            }
+            try {
+                int n = Integer.parseInt(verify);
+                InvalidConfigException.require(n >= 0, "--verify", "must be all or >= 0", verify);
+                return n;
+            } catch (NumberFormatException e) {
+                throw new InvalidConfigException("--verify", "must be all or a number of images", verify);
+            }
+        }
+
+        @Override
+        void before(PipelineConfig config) {
+            InvalidConfigException.require(format.equals("onnx"), "--format", "must be onnx", format);
+            verifyImages();
+        }
+
+        @Override
+        void run(SparkSession spark, PipelineConfig config) {
+            parent.out.println(Pipeline.export(spark, config, model, output, verifyImages()).line());
         }
     }
 

@@ -159,6 +159,47 @@ public final class Pipeline {
                 io.cnnpipeline.ingest.ImagePreparation.of(resolved.preprocess())));
     }
 
+    /**
+     * Exports a run's model to ONNX ({@link io.cnnpipeline.model.ModelExport}). Without a {@code train.run-id}, the
+     * runs directory's {@code latest} run.
+     *
+     * @param model  {@code last}, {@code best} or the path of a model zip
+     * @param output the ONNX file, or null for beside the model ({@code model.onnx}, {@code best-model.onnx})
+     * @param verify images of {@code evaluate.dataset}'s test split to compare ONNX Runtime with DL4J on; 0 = none
+     * @throws io.cnnpipeline.core.StageFailedException if there is no such model, or the verification fails
+     */
+    public static io.cnnpipeline.model.ModelExport.Result export(SparkSession spark, PipelineConfig config,
+                                                                String model, String output, int verify) {
+        if (config.runIdDefaulted() && (model.equals("last") || model.equals("best"))) {
+            String runsDir = config.train().runsDir();
+            config = config.withRunId(latestRun(spark, config).orElseThrow(() ->
+                    new io.cnnpipeline.core.StageFailedException("Cannot export: no train.run-id (--run-id) was "
+                            + "given and " + runsDir + " has no " + RunDirectory.LATEST + " run (train one first)")));
+        }
+        String runDir = config.evaluate().runDir();
+        String zip = switch (model) {
+            case "last" -> runDir + "/" + RunDirectory.MODEL;
+            case "best" -> runDir + "/" + RunDirectory.BEST_MODEL;
+            default -> model;
+        };
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        io.cnnpipeline.model.TrainedModel trained = io.cnnpipeline.model.TrainedModel.load(zip, hadoop);
+        String target = output != null ? output
+                : zip.substring(0, zip.length() - (zip.endsWith(".zip") ? 4 : 0)) + ".onnx";
+        org.nd4j.linalg.api.ndarray.INDArray pixels = null;
+        if (verify > 0) {
+            io.cnnpipeline.dataset.DatasetDirectory dataset = io.cnnpipeline.dataset.DatasetDirectory.open(
+                    config.evaluate().dataset(), hadoop);
+            java.util.List<io.cnnpipeline.image.UInt8Image> images = new java.util.ArrayList<>();
+            for (org.apache.spark.sql.Row r : dataset.shards(spark, io.cnnpipeline.dataset.ShardSchema.TEST)
+                    .orderBy(io.cnnpipeline.dataset.ShardSchema.KEY.name()).limit(verify).collectAsList()) {
+                images.add(io.cnnpipeline.dataset.ShardRecord.fromRow(r).image());
+            }
+            pixels = io.cnnpipeline.model.ModelExport.pixels(trained, images);
+        }
+        return io.cnnpipeline.model.ModelExport.onnx(trained, target, pixels, hadoop);
+    }
+
     /** Runs a stage with its progress lines ({@link Progress}). */
     private static <T> T progress(SparkSession spark, String stage, java.util.function.Supplier<T> job) {
         try (Progress p = Progress.start(spark.sparkContext(), stage)) {
