@@ -59,7 +59,7 @@ class CliTest {
 
     @Test
     void everyCommandPrintsItsHelp() {
-        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"predict"}, {"check"}}) {
+        for (String[] command : new String[][] {{"train"}, {"evaluate"}, {"predict"}, {"export"}, {"check"}}) {
             String[] args = java.util.Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";
             String[] r = run(args);
@@ -82,6 +82,16 @@ class CliTest {
         String[] mode = run("predict", "--input", "photos", "--set", "predict.crop-mode=5-crop");
         assertEquals("2", mode[0], mode[2]);
         assertTrue(mode[2].contains("predict.crop-mode"), mode[2]);
+    }
+
+    @Test
+    void exportRefusesAnUnknownFormatOrVerifyCountBeforeSparkStarts() {
+        String[] format = run("export", "--format", "tflite");
+        assertEquals("2", format[0], format[2]);
+        assertTrue(format[2].startsWith("error: Cannot use --format: must be onnx (got tflite)"), format[2]);
+        String[] verify = run("export", "--verify", "some");
+        assertEquals("2", verify[0], verify[2]);
+        assertTrue(verify[2].contains("--verify"), verify[2]);
     }
 
     @Test

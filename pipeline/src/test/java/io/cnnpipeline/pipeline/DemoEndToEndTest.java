@@ -95,6 +95,14 @@ class DemoEndToEndTest {
         assertEquals(predictions.get(7).best().probability(), model.predict(images.get(7)).best().probability(), 1e-5);
 
         predictMatchesTheEvaluation(sets, report, tmp);
+
+        // Export to ONNX, verified in ONNX Runtime on the 500 test images; the model card records both.
+        io.cnnpipeline.model.ModelExport.Result onnx = Pipeline.export(TestSpark.get(), config, "last", null, 500);
+        assertEquals(500, onnx.verification().images());
+        assertTrue(onnx.verification().within(1e-4), onnx.line());
+        assertTrue(Files.size(tmp.resolve("runs/demo/model.onnx")) == onnx.bytes());
+        String card = Files.readString(tmp.resolve("runs/demo/model-card.md"));
+        assertTrue(card.contains("| model.zip | test | 500 |") && card.contains("- onnx: " + onnx.file()), card);
     }
 
     /**
