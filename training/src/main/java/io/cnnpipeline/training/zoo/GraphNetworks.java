@@ -145,13 +145,21 @@ final class GraphNetworks {
         return name;
     }
 
-    /** A bias-free convolution named {@code <name>_conv} and its batch normalization {@code <name>_bn}. */
+    /**
+     * A bias-free convolution named {@code <name>_conv}, its batch normalization {@code <name>_bn} and, with
+     * {@code relu}, a ReLU {@code <name>_relu} as a layer of its own: DL4J 1.0.0-M2's BatchNormalization does not
+     * apply the activation it is configured with (BatchNormActivationTest), so a ReLU there would silently be none.
+     */
     private static String convBn(ComputationGraphConfiguration.GraphBuilder g, String name, String in, int filters,
                                  int kh, int kw, int stride, boolean relu) {
         g.addLayer(name + "_conv", new ConvolutionLayer.Builder(kh, kw).nOut(filters).stride(stride, stride)
                 .hasBias(false).activation(Activation.IDENTITY).build(), in);
-        g.addLayer(name + "_bn", new BatchNormalization.Builder()
-                .activation(relu ? Activation.RELU : Activation.IDENTITY).build(), name + "_conv");
-        return name + "_bn";
+        g.addLayer(name + "_bn", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(),
+                name + "_conv");
+        if (!relu) {
+            return name + "_bn";
+        }
+        g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn");
+        return name + "_relu";
     }
 }

@@ -72,12 +72,12 @@ public final class Networks {
                         .build();
             case "small-cnn":
                 return base.convolutionMode(ConvolutionMode.Same).list()
-                        .layer(conv("conv1_1", config.width(32))).layer(bn("bn1_1"))
-                        .layer(conv("conv1_2", config.width(32))).layer(bn("bn1_2"))
+                        .layer(conv("conv1_1", config.width(32))).layer(bn("bn1_1")).layer(relu("relu1_1"))
+                        .layer(conv("conv1_2", config.width(32))).layer(bn("bn1_2")).layer(relu("relu1_2"))
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1")
                                 .kernelSize(2, 2).stride(2, 2).build())
-                        .layer(conv("conv2_1", config.width(64))).layer(bn("bn2_1"))
-                        .layer(conv("conv2_2", config.width(64))).layer(bn("bn2_2"))
+                        .layer(conv("conv2_1", config.width(64))).layer(bn("bn2_1")).layer(relu("relu2_1"))
+                        .layer(conv("conv2_2", config.width(64))).layer(bn("bn2_2")).layer(relu("relu2_2"))
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool2")
                                 .kernelSize(2, 2).stride(2, 2).build())
                         .layer(new DenseLayer.Builder().name("fc1").nOut(256).activation(Activation.RELU)
@@ -219,6 +219,7 @@ public final class Networks {
                 String name = "conv" + (s + 1) + "_" + (c + 1);
                 l.layer(conv(name, config.width(stages[s][c])));
                 l.layer(bn("bn" + (s + 1) + "_" + (c + 1)));
+                l.layer(relu("relu" + (s + 1) + "_" + (c + 1)));
             }
             if (side >= 4) {
                 l.layer(maxPool("pool" + (s + 1), 2, 2));
@@ -242,8 +243,18 @@ public final class Networks {
                 .activation(Activation.IDENTITY).hasBias(false).build();
     }
 
+    /** Batch normalization without an activation: DL4J 1.0.0-M2 ignores one configured here ({@link #relu}). */
     private static BatchNormalization bn(String name) {
-        return new BatchNormalization.Builder().name(name).activation(Activation.RELU).build();
+        return new BatchNormalization.Builder().name(name).activation(Activation.IDENTITY).build();
+    }
+
+    /**
+     * A ReLU as a layer of its own, after a batch normalization: DL4J 1.0.0-M2's BatchNormalization does not apply the
+     * activation it is configured with (BatchNormActivationTest), so {@code bn(..).activation(RELU)} would be none.
+     */
+    private static org.deeplearning4j.nn.conf.layers.ActivationLayer relu(String name) {
+        return new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().name(name)
+                .activation(Activation.RELU).build();
     }
 
     static org.deeplearning4j.nn.weights.IWeightInit weightInit(String name) {
