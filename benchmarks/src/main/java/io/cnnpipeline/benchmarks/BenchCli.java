@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cnn-pipeline bench", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         description = "Benchmarks that print figures (not tests).",
-        subcommands = {BenchCli.BenchAugment.class, BenchCli.BenchDecode.class, BenchCli.BenchTrain.class})
+        subcommands = {BenchCli.BenchAugment.class, BenchCli.BenchDecode.class, BenchCli.BenchTrain.class,
+            BenchCli.BenchInfer.class})
 public final class BenchCli implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -323,6 +324,80 @@ public final class BenchCli implements Callable<Integer> {
             }
             ratios.forEach((k, v) -> out.printf(java.util.Locale.ROOT, "%-50s %6.2f%n", k, v));
             writeJson(out, "bench train", output, TrainBench.report(results, ratios));
+            return 0;
+        }
+    }
+
+    @Command(name = "infer", description = "Inference images/s on CPU of DL4J and of onnxruntime running the same "
+            + "network exported to ONNX, on the same Fashion-MNIST minibatches, same thread count (OMP_NUM_THREADS).")
+    static final class BenchInfer implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--networks", split = ",", defaultValue = "lenet@28,resnet20@28,resnet18@224",
+                description = "NETWORK@INPUT-SIZE cases (28 = Fashion-MNIST luma; other sizes upscale it to RGB); "
+                        + "default ${DEFAULT-VALUE}.")
+        List<String> networks;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Images per forward pass; default "
+                + "${DEFAULT-VALUE}.")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per case; default "
+                + "${DEFAULT-VALUE}.")
+        double seconds;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds per case; default "
+                + "${DEFAULT-VALUE}.")
+        double warmup;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            InvalidConfigException.require(batch >= 1, "--batch", "must be >= 1", batch);
+            InvalidConfigException.require(seconds > 0 && warmup >= 0, "--seconds", "must be > 0 (and --warmup >= 0)",
+                    seconds);
+            List<String[]> cases = new ArrayList<>();
+            for (String c : networks) {
+                String[] parts = c.split("@", -1);
+                InvalidConfigException.require(parts.length == 2 && parts[1].matches("\\d+")
+                        && Integer.parseInt(parts[1]) >= 28, "--networks", "each case must be NETWORK@SIZE with "
+                        + "SIZE >= 28", c);
+                Cli.option("--networks", io.cnnpipeline.training.zoo.Network.class, parts[0]);
+                cases.add(parts);
+            }
+            java.nio.file.Path idx = io.cnnpipeline.pipeline.Demo.ensureFashionMnist(
+                    PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
+            out.printf(java.util.Locale.ROOT, "bench infer: batch %d, %.0f s per case after %.0f s warm-up, "
+                    + "OMP_NUM_THREADS=%s, %d cores%n", batch, seconds, warmup,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "(default)"),
+                    Runtime.getRuntime().availableProcessors());
+            out.printf(java.util.Locale.ROOT, "%-12s %-10s %6s %10s %12s %9s %16s%n", "runtime", "network", "input",
+                    "images/s", "images/CPU-s", "RSS MB", "onnxruntime/dl4j");
+            List<InferenceBench.Result> results = new ArrayList<>();
+            java.util.Map<String, Double> ratios = new java.util.LinkedHashMap<>();
+            for (String[] c : cases) {
+                List<InferenceBench.Result> pair = InferenceBench.run(idx, c[0], Integer.parseInt(c[1]), batch,
+                        warmup, seconds);
+                double ratio = pair.get(1).imagesPerSecond() / pair.get(0).imagesPerSecond();
+                for (InferenceBench.Result r : pair) {
+                    out.printf(java.util.Locale.ROOT, "%-12s %-10s %6s %10.0f %12.0f %9.0f %16s%n", r.runtime(),
+                            r.network(), r.inputSize() + "px", r.imagesPerSecond(), r.imagesPerCpuSecond(),
+                            r.rssBytes() / 1e6, r.runtime().equals("onnxruntime")
+                                    ? String.format(java.util.Locale.ROOT, "%.2f", ratio) : "");
+                }
+                out.flush();
+                results.addAll(pair);
+                ratios.put(c[0] + "@" + c[1] + " onnxruntime / dl4j images/s", ratio);
+            }
+            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("bench", "infer");
+            doc.put("results", results);
+            doc.put("ratios", ratios);
+            writeJson(out, "bench infer", output, doc);
             return 0;
         }
     }

@@ -33,7 +33,7 @@ class BenchCliTest {
 
     @Test
     void everyBenchPrintsItsHelp() {
-        for (String command : List.of("train", "decode", "augment")) {
+        for (String command : List.of("train", "decode", "augment", "infer")) {
             String[] r = run(command, "--help");
             assertEquals("0", r[0], command + ": " + r[2]);
             assertTrue(r[1].contains("Usage: cnn-pipeline bench " + command), r[1]);
@@ -82,6 +82,25 @@ class BenchCliTest {
         assertEquals("2", run("train", "--network", "resnet-1001")[0]);
     }
 
+
+    @Test
+    void benchInferRunsDl4jAndOnnxruntimeOnTheSameNetwork(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("infer.json");
+        String[] r = run("infer", "--networks", "lenet@28", "--seconds", "0.2", "--warmup", "0.05", "--output",
+                json.toString());
+        assertEquals("0", r[0], r[2]);
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        JsonNode results = doc.get("results");
+        assertEquals(2, results.size(), results.toString());
+        assertEquals("dl4j", results.get(0).get("runtime").asText());
+        assertEquals("onnxruntime", results.get(1).get("runtime").asText());
+        for (JsonNode c : results) {
+            assertEquals("lenet", c.get("network").asText());
+            assertTrue(c.get("images").asLong() >= 32 && c.get("imagesPerSecond").asDouble() > 0, c.toString());
+        }
+        assertTrue(doc.get("ratios").get("lenet@28 onnxruntime / dl4j images/s").asDouble() > 0, doc.toString());
+        assertEquals("2", run("infer", "--networks", "lenet")[0], "a case without its input size");
+    }
 
     @Test
     void benchDecodeReportsThePerStepTimesOfRealPhotos(@TempDir Path tmp) throws Exception {
