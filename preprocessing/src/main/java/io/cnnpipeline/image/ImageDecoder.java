@@ -73,6 +73,8 @@ public final class ImageDecoder implements java.io.Serializable {
      * @return the image, HWC uint8, {@link #channels()} channels
      * @throws ImageDecodeException with reason {@code empty-file}, {@code unsupported-format}, {@code too-many-pixels}
      *                              or {@code corrupt}
+     * @throws OutOfMemoryError     when the heap cannot hold the image: not recorded as a bad input, so that the task
+     *                              fails loudly and the memory setting is raised instead of good images quarantined
      */
     public UInt8Image decode(byte[] bytes) throws ImageDecodeException {
         return decode(bytes, 0);
@@ -133,7 +135,14 @@ public final class ImageDecoder implements java.io.Serializable {
             }
         } catch (ImageDecodeException e) {
             throw e;
-        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+        } catch (IOException | RuntimeException e) {
+            // ImageIO's readers wrap what they catch (the PNG reader: "Caught exception during read"), an
+            // OutOfMemoryError too: that is this JVM's heap, not the file's fault.
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                if (cause instanceof OutOfMemoryError oom) {
+                    throw oom;
+                }
+            }
             throw new ImageDecodeException("corrupt", String.valueOf(e.getMessage()), e);
         }
         if (image == null) {
