@@ -108,7 +108,9 @@ public final class EvaluationJob {
                 config.split().id(), dataset.count(config.split().id()), plan.viewsPerImage());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<byte[]> model = jsc.broadcast(HadoopFiles.read(modelFs, modelPath));
+        byte[] modelBytes = HadoopFiles.read(modelFs, modelPath);
+        io.cnnpipeline.model.TrainedModel.restore(modelBytes, modelPath.toString());   // a damaged zip stops here
+        Broadcast<byte[]> model = jsc.broadcast(modelBytes);
         EvaluatePartition fn = new EvaluatePartition(model, plan, new Normalizer(meta.mean(), meta.std()), classes,
                 topK, config.batchSize(), config.mistakes());
         EvaluationCounts counts;

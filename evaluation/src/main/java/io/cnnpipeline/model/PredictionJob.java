@@ -174,8 +174,9 @@ public final class PredictionJob {
                 : 4 * jsc.defaultParallelism());
         LOG.info("predict: {} with {} views on {}", files.model(), config.cropMode().id(), inputs.description());
 
-        Broadcast<byte[]> model = jsc.broadcast(HadoopFiles.read(HadoopFiles.fs(files.model().toString(), hadoop),
-                files.model()));
+        byte[] modelBytes = HadoopFiles.read(HadoopFiles.fs(files.model().toString(), hadoop), files.model());
+        TrainedModel.restore(modelBytes, files.model().toString());   // a damaged zip stops here, not in every task
+        Broadcast<byte[]> model = jsc.broadcast(modelBytes);
         Path staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + UUID.randomUUID());
         try {
             PredictPartition fn = new PredictPartition(model, new CropPlan(crop, config.centreScale(),

@@ -80,8 +80,8 @@ public final class TrainedModel {
      * Loads a model from a run directory ({@code model.zip}), or from a model zip path/URI (e.g. a run's
      * {@code best-model.zip}), with the {@code model-meta.json} beside it.
      *
-     * @throws StageFailedException if there is no model or no {@code model-meta.json} there
-     * @throws IllegalStateException if the zip is not a DL4J model
+     * @throws StageFailedException if there is no model or no {@code model-meta.json} there, or the zip is not a
+     *                              readable DL4J model
      */
     public static TrainedModel load(String uri, Configuration hadoop) {
         FileSystem fs = HadoopFiles.fs(uri, hadoop);
@@ -93,11 +93,23 @@ public final class TrainedModel {
                     + " must both exist (a run directory after training, or a model zip beside its model-meta.json)");
         }
         ModelMeta meta = Json.fromBytes(HadoopFiles.read(fs, metaPath), ModelMeta.class);
+        return new TrainedModel(zip.toString(), meta, restore(HadoopFiles.read(fs, zip), zip.toString()),
+                meta.inputHeight(), CropPlan.Mode.CENTRE, List.of(meta.inputHeight()));
+    }
+
+    /**
+     * Restores a DL4J model zip (without updater state), or stops with one message naming the file.
+     *
+     * @throws StageFailedException if the bytes are not a DL4J model zip (truncated, damaged, not a model)
+     */
+    public static TrainableNetwork restore(byte[] zip, String file) {
         try {
-            return new TrainedModel(zip.toString(), meta, TrainableNetwork.restore(HadoopFiles.read(fs, zip), false),
-                    meta.inputHeight(), CropPlan.Mode.CENTRE, List.of(meta.inputHeight()));
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot restore " + zip + ": " + e.getMessage(), e);
+            return TrainableNetwork.restore(zip, false);
+        } catch (IOException | RuntimeException e) {
+            throw new StageFailedException("Cannot read model " + file + ": it is not a readable DL4J model zip ("
+                    + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst()
+                    .orElse("") + "); a truncated copy? Use another of the run's models (last, best, a checkpoint) "
+                    + "or train again");
         }
     }
 

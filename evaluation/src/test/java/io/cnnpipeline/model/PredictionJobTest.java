@@ -218,6 +218,21 @@ class PredictionJobTest {
                         "last", root.resolve("out-z").toString(), false, CropPlan.Mode.CENTRE, 20, List.of(16), 64,
                         2, false, false, List.of("png"), 0, 0), PREPARATION));
         assertTrue(noModel.getMessage().contains("model.zip"), noModel.getMessage());
+
+        // A truncated model.zip: one message naming it, before any task.
+        java.nio.file.Path damaged = root.resolve("damaged-run");
+        Files.createDirectories(damaged);
+        byte[] zip = Files.readAllBytes(root.resolve("run/model.zip"));
+        Files.write(damaged.resolve("model.zip"), java.util.Arrays.copyOf(zip, zip.length / 2));
+        Files.copy(root.resolve("run/model-meta.json"), damaged.resolve("model-meta.json"));
+        StageFailedException truncated = assertThrows(StageFailedException.class, () -> PredictionJob.run(SPARK,
+                new PredictionConfig(root.resolve("images").toString(), "", "d", "", damaged.toString(), "last",
+                        root.resolve("out-t").toString(), false, CropPlan.Mode.CENTRE, 20, List.of(16), 64, 2, false,
+                        false, List.of("png"), 0, 0), PREPARATION));
+        assertTrue(truncated.getMessage().startsWith("Cannot read model ") && truncated.getMessage()
+                .contains("damaged-run/model.zip: it is not a readable DL4J model zip"), truncated.getMessage());
+        assertThrows(StageFailedException.class, () -> TrainedModel.load(damaged.toString()));
+        assertFalse(Files.exists(root.resolve("out-t")));
     }
 
     private static void assertClose(List<? extends Number> a, List<? extends Number> b, double tolerance,

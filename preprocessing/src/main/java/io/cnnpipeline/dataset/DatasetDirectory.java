@@ -28,6 +28,10 @@ public final class DatasetDirectory {
     private final List<String> classes;
     private final DatasetStats stats;
 
+    /** Hadoop settings for reading shard footers; splits whose shards were checked. */
+    private transient Configuration hadoop;
+    private final java.util.Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private DatasetDirectory(String uri, DatasetManifest manifest, String manifestSha256, List<String> classes,
                              DatasetStats stats) {
         this.uri = uri;
@@ -51,8 +55,24 @@ public final class DatasetDirectory {
             throw new io.cnnpipeline.core.StageFailedException("Cannot open dataset " + root + ": no " + ShardSchema.MANIFEST
                     + " (run the preprocess stage first)");
         }
-        byte[] manifestBytes = HadoopFiles.read(fs, manifestPath);
-        DatasetManifest manifest = Json.fromBytes(manifestBytes, DatasetManifest.class);
+        byte[] manifestBytes;
+        try {
+            manifestBytes = HadoopFiles.read(fs, manifestPath);
+        } catch (UncheckedIOException e) {
+            // e.g. a ChecksumException: the file was edited without its .crc (local filesystem) or a block is bad.
+            throw new io.cnnpipeline.core.StageFailedException("Cannot open dataset " + root + ": " + manifestPath
+                    + " cannot be read (edited or damaged: " + e.getCause().getClass().getSimpleName() + ": "
+                    + String.valueOf(e.getCause().getMessage()).lines().findFirst().orElse("")
+                    + "); rerun the preprocess stage with preprocess.overwrite = true");
+        }
+        DatasetManifest manifest;
+        try {
+            manifest = Json.fromBytes(manifestBytes, DatasetManifest.class);
+        } catch (RuntimeException e) {
+            throw new io.cnnpipeline.core.StageFailedException("Cannot open dataset " + root + ": " + manifestPath
+                    + " does not parse (edited or damaged: " + String.valueOf(e.getMessage()).lines().findFirst()
+                    .orElse("") + "); rerun the preprocess stage with preprocess.overwrite = true");
+        }
         if (manifest.schemaVersion() != ShardSchema.VERSION) {
             throw new IllegalStateException("Cannot open dataset " + root + ": shard schema version "
                     + manifest.schemaVersion() + " is not the supported " + ShardSchema.VERSION);
@@ -65,7 +85,53 @@ public final class DatasetDirectory {
             throw new UncheckedIOException("Cannot parse " + ShardSchema.CLASSES + " of " + root, e);
         }
         DatasetStats stats = Json.fromBytes(HadoopFiles.read(fs, new Path(root, ShardSchema.STATS)), DatasetStats.class);
-        return new DatasetDirectory(root.toString(), manifest, sha256(manifestBytes), List.copyOf(classes), stats);
+        DatasetDirectory d = new DatasetDirectory(root.toString(), manifest, sha256(manifestBytes),
+                List.copyOf(classes), stats);
+        d.hadoop = hadoop;
+        return d;
+    }
+
+    /**
+     * Checks a split's shard files against the manifest before they are read: every file's Parquet footer reads
+     * back and their rows add up to the manifest's count. A truncated or replaced shard, or an edited manifest, stops
+     * here with one message naming the file, instead of as failed tasks on the executors. Once per split; the footers
+     * are a few kilobytes each.
+     *
+     * @throws io.cnnpipeline.core.StageFailedException naming the file and what to do
+     */
+    void verify(String split) {
+        if (hadoop == null || verified.contains(split)) {
+            return;
+        }
+        Path dir = new Path(new Path(uri, ShardSchema.SHARDS_DIR), split);
+        FileSystem fs = HadoopFiles.fs(uri, hadoop);
+        long rows = 0;
+        try {
+            for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir)) {
+                String name = st.getPath().getName();
+                if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) {
+                    continue;
+                }
+                try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader
+                        .open(org.apache.parquet.hadoop.util.HadoopInputFile.fromStatus(st, hadoop))) {
+                    rows += reader.getRecordCount();
+                } catch (IOException | RuntimeException e) {
+                    throw new io.cnnpipeline.core.StageFailedException("Cannot read split " + split + " of dataset "
+                            + uri + ": shard " + st.getPath() + " is not a readable Parquet file (truncated or "
+                            + "damaged: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                            + "); rerun the preprocess stage with preprocess.overwrite = true");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+        if (rows != count(split)) {
+            throw new io.cnnpipeline.core.StageFailedException("Cannot read split " + split + " of dataset " + uri
+                    + ": its shards hold " + rows + " rows but " + ShardSchema.MANIFEST + " says " + count(split)
+                    + " (the manifest was edited or shards changed after publishing); rerun the preprocess stage "
+                    + "with preprocess.overwrite = true");
+        }
+        verified.add(split);
     }
 
     public String uri() {
@@ -119,6 +185,7 @@ public final class DatasetDirectory {
         if (!hasSplit(split)) {
             throw new IllegalStateException("Cannot read split " + split + " of dataset " + uri + ": it has no rows");
         }
+        verify(split);
         return spark.read().schema(ShardSchema.SPARK_SCHEMA)
                 .parquet(new Path(new Path(uri, ShardSchema.SHARDS_DIR), split).toString());
     }
