@@ -199,7 +199,7 @@ class PredictionJobTest {
     }
 
     @Test
-    void settingsAreCheckedBeforeAnyWork() {
+    void settingsAreCheckedBeforeAnyWork() throws Exception {
         InvalidConfigException none = assertThrows(InvalidConfigException.class, () -> config("", "", "out-x",
                 CropPlan.Mode.CENTRE, 0, false));
         assertEquals("predict.input", none.key());
