@@ -60,30 +60,12 @@ public final class EvaluationJob {
         DatasetDirectory dataset = DatasetDirectory.open(config.dataset(), hadoop);
         FileSystem fs = HadoopFiles.fs(config.runDir(), hadoop);
         Path runDir = fs.makeQualified(new Path(config.runDir()));
-        Path modelPath;
-        Path metaPath = new Path(runDir, io.cnnpipeline.training.RunDirectory.MODEL_META);
-        if (config.modelFile() != null) {
-            modelPath = new Path(runDir, config.modelFile());
-        } else {
-            FileSystem pathFs = HadoopFiles.fs(config.model(), hadoop);
-            modelPath = pathFs.makeQualified(new Path(config.model()));
-            Path beside = new Path(modelPath.getParent(), io.cnnpipeline.training.RunDirectory.MODEL_META);
-            if (HadoopFiles.exists(pathFs, beside)) {
-                metaPath = beside;
-            }
-        }
+        io.cnnpipeline.training.RunDirectory.ModelFiles files = io.cnnpipeline.training.RunDirectory.modelFiles(
+                config.runDir(), config.model(), config.modelFile(), hadoop, "evaluate");
+        Path modelPath = files.model();
+        Path metaPath = files.meta();
         FileSystem modelFs = HadoopFiles.fs(modelPath.toString(), hadoop);
         FileSystem metaFs = HadoopFiles.fs(metaPath.toString(), hadoop);
-        if (!HadoopFiles.exists(modelFs, modelPath)) {
-            throw new io.cnnpipeline.core.StageFailedException("Cannot evaluate run " + runDir + ": there is no "
-                    + modelPath + " (evaluate.model = " + config.model() + (config.model().equals("best")
-                    ? "; best-model.zip is written only when the dataset has a validation split)"
-                    : "; has training finished?)"));
-        }
-        if (!HadoopFiles.exists(metaFs, metaPath)) {
-            throw new io.cnnpipeline.core.StageFailedException("Cannot evaluate " + modelPath + ": there is no "
-                    + metaPath + " (classes, input size and normalization of the model)");
-        }
         Meta meta = readMeta(HadoopFiles.read(metaFs, metaPath));
         if (config.cropSize() == 0) {
             config = config.withCropSize(meta.inputHeight());

@@ -16,16 +16,15 @@ import io.cnnpipeline.image.ImageDecoder;
 import io.cnnpipeline.image.UInt8Image;
 import io.cnnpipeline.ingest.ImagePreparation;
 import io.cnnpipeline.ingest.IngestJob;
+import io.cnnpipeline.ingest.RemoteFiles;
 import io.cnnpipeline.training.ModelMeta;
 import io.cnnpipeline.training.RunDirectory;
 import io.cnnpipeline.training.TrainableNetwork;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +33,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -108,35 +106,6 @@ public final class PredictionJob {
     private PredictionJob() {
     }
 
-    /** Where a model and its {@code model-meta.json} are, for {@code run-dir} and {@code model} settings. */
-    record ModelFiles(Path model, Path meta) {
-        static ModelFiles resolve(String runDir, String model, String modelFile, Configuration hadoop) {
-            FileSystem fs = HadoopFiles.fs(runDir, hadoop);
-            Path run = fs.makeQualified(new Path(runDir));
-            Path meta = new Path(run, RunDirectory.MODEL_META);
-            Path zip;
-            if (modelFile != null) {
-                zip = new Path(run, modelFile);
-            } else {
-                FileSystem pathFs = HadoopFiles.fs(model, hadoop);
-                zip = pathFs.makeQualified(new Path(model));
-                Path beside = new Path(zip.getParent(), RunDirectory.MODEL_META);
-                if (HadoopFiles.exists(pathFs, beside)) {
-                    meta = beside;
-                }
-            }
-            if (!HadoopFiles.exists(HadoopFiles.fs(zip.toString(), hadoop), zip)) {
-                throw new StageFailedException("Cannot predict with " + zip + ": it does not exist (model = " + model
-                        + "; has training finished?)");
-            }
-            if (!HadoopFiles.exists(HadoopFiles.fs(meta.toString(), hadoop), meta)) {
-                throw new StageFailedException("Cannot predict with " + zip + ": there is no " + meta
-                        + " (classes, input size and normalization of the model)");
-            }
-            return new ModelFiles(zip, meta);
-        }
-    }
-
     /**
      * Runs batch inference.
      *
@@ -148,7 +117,8 @@ public final class PredictionJob {
     public static PredictionSummary run(SparkSession spark, PredictionConfig config, ImagePreparation preparation) {
         long start = System.nanoTime();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        ModelFiles files = ModelFiles.resolve(config.runDir(), config.model(), config.modelFile(), hadoop);
+        RunDirectory.ModelFiles files = RunDirectory.modelFiles(config.runDir(), config.model(),
+                config.modelFile(), hadoop, "predict");
         ModelMeta meta = Json.fromBytes(HadoopFiles.read(HadoopFiles.fs(files.meta().toString(), hadoop),
                 files.meta()), ModelMeta.class);
         int classes = meta.classes().size();
@@ -182,7 +152,7 @@ public final class PredictionJob {
             PredictPartition fn = new PredictPartition(model, new CropPlan(crop, config.centreScale(),
                     config.scales()), config.cropMode(), new Normalizer(meta.mean(), meta.std()), meta.classes(),
                     topK, config.batchSize(), config.probabilities(), config.embedding(),
-                    preparation.withChannels(meta.channels()), inputs.fromDataset() ? null : hadoopConf(spark));
+                    preparation.withChannels(meta.channels()), inputs.fromDataset() ? null : RemoteFiles.of(spark));
             Dataset<Row> all = spark.createDataFrame(inputs.rows().mapPartitions(fn), SCHEMA)
                     .persist(StorageLevel.MEMORY_AND_DISK());
             try {
@@ -197,7 +167,7 @@ public final class PredictionJob {
     }
 
     private static PredictionSummary publish(SparkSession spark, PredictionConfig config, Dataset<Row> all,
-                                             ModelFiles files, ModelMeta meta, Inputs inputs, Path staging,
+                                             RunDirectory.ModelFiles files, ModelMeta meta, Inputs inputs, Path staging,
                                              Path output, long start) {
         FileSystem fs = HadoopFiles.fs(output.toString(), spark.sparkContext().hadoopConfiguration());
         Dataset<Row> predicted = all.filter(col("reason").isNull());
@@ -319,14 +289,6 @@ public final class PredictionJob {
         return new Inputs(rows, false, "paths listed in " + manifest);
     }
 
-    private static Broadcast<Map<String, String>> hadoopConf(SparkSession spark) {
-        Map<String, String> conf = new HashMap<>();
-        for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
-            conf.put(e.getKey(), e.getValue());
-        }
-        return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(conf);
-    }
-
     /**
      * The network as one function of an NCHW batch: softmax probabilities [rows, classes], followed by the
      * penultimate activations (the output layer's input, flattened) when {@code embedding}.
@@ -369,12 +331,12 @@ public final class PredictionJob {
         private final boolean probabilities;
         private final boolean embedding;
         private final ImagePreparation preparation;
-        /** Hadoop settings for reading files; null for dataset records. */
-        private final Broadcast<Map<String, String>> hadoopConf;
+        /** Reads the input files; null for dataset records. */
+        private final RemoteFiles files;
 
         PredictPartition(Broadcast<byte[]> model, CropPlan plan, CropPlan.Mode mode, Normalizer normalizer,
                          List<String> classes, int topK, int batchSize, boolean probabilities, boolean embedding,
-                         ImagePreparation preparation, Broadcast<Map<String, String>> hadoopConf) {
+                         ImagePreparation preparation, RemoteFiles files) {
             this.model = model;
             this.plan = plan;
             this.mode = mode;
@@ -385,7 +347,7 @@ public final class PredictionJob {
             this.probabilities = probabilities;
             this.embedding = embedding;
             this.preparation = preparation;
-            this.hadoopConf = hadoopConf;
+            this.files = files;
         }
 
         /** One input on its way: its identity, and its image or its quarantine row. */
@@ -399,20 +361,13 @@ public final class PredictionJob {
             }
             ViewScorer scorer = new ViewScorer(plan, normalizer,
                     outputs(TrainableNetwork.restore(model.value(), false), embedding));
-            Configuration conf = null;
-            if (hadoopConf != null) {
-                conf = new Configuration(false);
-                for (Map.Entry<String, String> e : hadoopConf.value().entrySet()) {
-                    conf.set(e.getKey(), e.getValue());
-                }
-            }
-            ImageDecoder decoder = hadoopConf == null ? null : preparation.decoder();
+            ImageDecoder decoder = files == null ? null : preparation.decoder();
             int imagesPerBatch = Math.max(1, batchSize / scorer.viewsPerImage(List.of(mode)));
             List<Row> out = new ArrayList<>();
             List<Item> chunk = new ArrayList<>(imagesPerBatch);
             while (rows.hasNext()) {
                 Row r = rows.next();
-                Item item = hadoopConf == null ? record(r) : read(r, conf, decoder);
+                Item item = files == null ? record(r) : read(r, decoder);
                 if (item.quarantined() != null) {
                     out.add(item.quarantined());
                 } else {
@@ -432,38 +387,20 @@ public final class PredictionJob {
             return new Item(source == null ? r.key() : source, r.key(), 0, r.image(), null);
         }
 
-        private Item read(Row row, Configuration conf, ImageDecoder decoder) {
+        private Item read(Row row, ImageDecoder decoder) {
             String path = row.getString(0);
             String key = row.getString(1);
-            long size = Math.max(0, row.getLong(2));
             if (path.isEmpty()) {
-                return quarantine(path.isEmpty() ? key : path, key, size, "invalid-path", null,
+                return quarantine(key, key, Math.max(0, row.getLong(2)), "invalid-path", null,
                         "not a valid path or URI");
             }
-            byte[] content;
-            try {
-                Path p = new Path(path);
-                FileSystem fs = p.getFileSystem(conf);
-                FileStatus status = fs.getFileStatus(p);
-                size = status.getLen();
-                if (status.isDirectory()) {
-                    return quarantine(path, key, 0, "missing-file", null, "the path is a directory");
-                }
-                if (size > Integer.MAX_VALUE - 16) {
-                    return quarantine(path, key, size, "too-large", null, size + " bytes do not fit one array");
-                }
-                content = new byte[(int) size];
-                try (InputStream in = fs.open(p)) {
-                    org.apache.commons.io.IOUtils.readFully(in, content);
-                }
-            } catch (java.io.FileNotFoundException e) {
-                return quarantine(path, key, size, "missing-file", e.getClass().getName(), "no such file");
-            } catch (IOException | RuntimeException e) {
-                return quarantine(path, key, size, "read-failed", e.getClass().getName(),
-                        String.valueOf(e.getMessage()));
+            RemoteFiles.Content file = files.read(path);
+            long size = file.size();
+            if (!file.ok()) {
+                return quarantine(path, key, size, file.reason(), file.exceptionClass(), file.message());
             }
             try {
-                return new Item(path, key, size, preparation.prepare(content, decoder), null);
+                return new Item(path, key, size, preparation.prepare(file.bytes(), decoder), null);
             } catch (ImageDecodeException e) {
                 return quarantine(path, key, size, e.reason(), e.exceptionClass(), e.getMessage());
             } catch (RuntimeException e) {

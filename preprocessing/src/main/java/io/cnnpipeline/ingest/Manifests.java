@@ -12,24 +12,18 @@ import io.cnnpipeline.core.HadoopFiles;
 import io.cnnpipeline.image.ImageDecoder;
 import io.cnnpipeline.image.ImageEncoder;
 import io.cnnpipeline.dataset.ShardSchema;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -224,40 +218,30 @@ final class Manifests {
         long rows = all.count();
         long filesPerTask = Math.max(1, config.partitionBytes() / Math.max(1, config.fileOpenCostBytes()));
         int tasks = (int) Math.max(spark.sparkContext().defaultParallelism(), (rows + filesPerTask - 1) / filesPerTask);
-        Map<String, String> conf = new HashMap<>();
-        for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
-            conf.put(e.getKey(), e.getValue());
-        }
-        Broadcast<Map<String, String>> hadoopConf = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(conf);
         return marked.repartition(tasks, col("key")).javaRDD()
-                .mapPartitions(new ReadPartition(processor, hadoopConf));
+                .mapPartitions(new ReadPartition(processor, RemoteFiles.of(spark)));
     }
 
     /** Executor side: reads listed files and hands them to the shared record processing. */
     static final class ReadPartition implements FlatMapFunction<Iterator<Row>, Row>, Serializable {
         private static final long serialVersionUID = 1L;
         private final IngestJob.RecordProcessor processor;
-        private final Broadcast<Map<String, String>> hadoopConf;
+        private final RemoteFiles files;
 
-        ReadPartition(IngestJob.RecordProcessor processor, Broadcast<Map<String, String>> hadoopConf) {
+        ReadPartition(IngestJob.RecordProcessor processor, RemoteFiles files) {
             this.processor = processor;
-            this.hadoopConf = hadoopConf;
+            this.files = files;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Configuration conf = new Configuration(false);
-            for (Map.Entry<String, String> e : hadoopConf.value().entrySet()) {
-                conf.set(e.getKey(), e.getValue());
-            }
             return processor.map(rows, (r, decoder, encoder) -> read(r.getString(0), r.getString(1),
-                    r.getString(2), r.getString(3), r.getLong(4), r.getInt(5), r.getInt(6), r.getBoolean(7), conf,
+                    r.getString(2), r.getString(3), r.getLong(4), r.getInt(5), r.getInt(6), r.getBoolean(7),
                     decoder, encoder));
         }
 
         private Row read(String key, String split, String className, String path, long listings, int labels,
-                         int rank, boolean inTrain, Configuration conf, ImageDecoder decoder,
+                         int rank, boolean inTrain, ImageDecoder decoder,
                          ImageEncoder encoder) {
             if (labels > 1) {
                 return processor.quarantine(key, split, className, path, 0, "conflicting-labels", null,
@@ -283,33 +267,12 @@ final class Manifests {
                 return processor.quarantine(key, split, className, path, 0, "missing-file", null,
                         "the manifest row has no path");
             }
-            long size = 0;
-            byte[] content;
-            try {
-                Path p = new Path(path);
-                FileSystem fs = p.getFileSystem(conf);
-                FileStatus status = fs.getFileStatus(p);
-                size = status.getLen();
-                if (status.isDirectory()) {
-                    return processor.quarantine(key, split, className, path, 0, "missing-file", null,
-                            "the path is a directory");
-                }
-                if (size > Integer.MAX_VALUE - 16) {
-                    return processor.quarantine(key, split, className, path, size, "too-large", null,
-                            size + " bytes do not fit one array");
-                }
-                content = new byte[(int) size];
-                try (InputStream in = fs.open(p)) {
-                    org.apache.commons.io.IOUtils.readFully(in, content);
-                }
-            } catch (java.io.FileNotFoundException e) {
-                return processor.quarantine(key, split, className, path, size, "missing-file",
-                        e.getClass().getName(), "no such file");
-            } catch (IOException | RuntimeException e) {
-                return processor.quarantine(key, split, className, path, size, "read-failed", e.getClass().getName(),
-                        String.valueOf(e.getMessage()));
+            RemoteFiles.Content file = files.read(path);
+            if (!file.ok()) {
+                return processor.quarantine(key, split, className, path, file.size(), file.reason(),
+                        file.exceptionClass(), file.message());
             }
-            return processor.process(key, split, className, path, size, content, decoder, encoder);
+            return processor.process(key, split, className, path, file.size(), file.bytes(), decoder, encoder);
         }
     }
 }

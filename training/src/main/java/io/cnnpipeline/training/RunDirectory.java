@@ -38,6 +38,47 @@ public final class RunDirectory {
     private RunDirectory() {
     }
 
+    /** A model zip and the {@code model-meta.json} that describes it. */
+    public record ModelFiles(Path model, Path meta) {
+    }
+
+    /**
+     * The model a stage reads: {@code <runDir>/<modelFile>} with the run's {@code model-meta.json}, or, when
+     * {@code modelFile} is null, the zip at path/URI {@code model} with the {@code model-meta.json} beside it when
+     * there is one (else the run's).
+     *
+     * @param stage the reading stage, for messages and its {@code <stage>.model} key ({@code evaluate}, {@code predict})
+     * @throws io.cnnpipeline.core.StageFailedException if the zip or the metadata does not exist
+     */
+    public static ModelFiles modelFiles(String runDir, String model, String modelFile,
+                                        org.apache.hadoop.conf.Configuration hadoop, String stage) {
+        FileSystem fs = HadoopFiles.fs(runDir, hadoop);
+        Path run = fs.makeQualified(new Path(runDir));
+        Path meta = new Path(run, MODEL_META);
+        Path zip;
+        if (modelFile != null) {
+            zip = new Path(run, modelFile);
+        } else {
+            FileSystem pathFs = HadoopFiles.fs(model, hadoop);
+            zip = pathFs.makeQualified(new Path(model));
+            Path beside = new Path(zip.getParent(), MODEL_META);
+            if (HadoopFiles.exists(pathFs, beside)) {
+                meta = beside;
+            }
+        }
+        if (!HadoopFiles.exists(HadoopFiles.fs(zip.toString(), hadoop), zip)) {
+            throw new io.cnnpipeline.core.StageFailedException("Cannot " + stage + " with " + zip
+                    + ": it does not exist (" + stage + ".model = " + model + (model.equals("best")
+                    ? "; " + BEST_MODEL + " is written only when the dataset has a validation split)"
+                    : "; has training finished?)"));
+        }
+        if (!HadoopFiles.exists(HadoopFiles.fs(meta.toString(), hadoop), meta)) {
+            throw new io.cnnpipeline.core.StageFailedException("Cannot " + stage + " with " + zip + ": there is no "
+                    + meta + " (classes, input size and normalization of the model)");
+        }
+        return new ModelFiles(zip, meta);
+    }
+
     /** A new run-id, {@code run-<UTC yyyyMMdd-HHmmss>}: what an empty {@code train.run-id} stands for. */
     public static String newRunId() {
         return "run-" + java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)
