@@ -120,11 +120,7 @@ public final class Pipeline {
      */
     public static EvaluationReport evaluate(SparkSession spark, PipelineConfig config) {
         if (config.runIdDefaulted() && !config.evaluateRunDirSet()) {
-            String runsDir = config.train().runsDir();
-            config = config.withRunId(latestRun(spark, config).orElseThrow(() ->
-                    new io.cnnpipeline.core.StageFailedException("Cannot evaluate: no train.run-id (--run-id) "
-                            + "or evaluate.run-dir was given and " + runsDir + " has no " + RunDirectory.LATEST
-                            + " run (train one first)")));
+            config = withLatestRun(spark, config, "evaluate", "or evaluate.run-dir ");
         }
         PipelineConfig resolved = config;
         try (MlflowTracking tracking = Tracking.open(resolved, resolved.train().runId(), Map.of())) {
@@ -148,11 +144,7 @@ public final class Pipeline {
     public static io.cnnpipeline.model.PredictionSummary predict(SparkSession spark, PipelineConfig config) {
         config.predict();
         if (config.runIdDefaulted() && !config.predictRunDirSet()) {
-            String runsDir = config.train().runsDir();
-            config = config.withRunId(latestRun(spark, config).orElseThrow(() ->
-                    new io.cnnpipeline.core.StageFailedException("Cannot predict: no train.run-id (--run-id) "
-                            + "or predict.run-dir was given and " + runsDir + " has no " + RunDirectory.LATEST
-                            + " run (train one first)")));
+            config = withLatestRun(spark, config, "predict", "or predict.run-dir ");
         }
         PipelineConfig resolved = config;
         return progress(spark, "predict", () -> io.cnnpipeline.model.PredictionJob.run(spark, resolved.predict(),
@@ -171,10 +163,7 @@ public final class Pipeline {
     public static io.cnnpipeline.model.ModelExport.Result export(SparkSession spark, PipelineConfig config,
                                                                 String model, String output, int verify) {
         if (config.runIdDefaulted() && (model.equals("last") || model.equals("best"))) {
-            String runsDir = config.train().runsDir();
-            config = config.withRunId(latestRun(spark, config).orElseThrow(() ->
-                    new io.cnnpipeline.core.StageFailedException("Cannot export: no train.run-id (--run-id) was "
-                            + "given and " + runsDir + " has no " + RunDirectory.LATEST + " run (train one first)")));
+            config = withLatestRun(spark, config, "export", "");
         }
         String runDir = config.evaluate().runDir();
         String zip = switch (model) {
@@ -245,6 +234,21 @@ public final class Pipeline {
         int side = pipeline.inputSize();
         int cellSize = cell > 0 ? cell : (side < 48 ? 4 * side : Math.min(side, 160));
         return AugmentationPreview.render(pipeline, loaded.sources(), variants, config.seed(), cellSize);
+    }
+
+    /**
+     * {@code config} with the runs directory's {@code latest} run as its run-id.
+     *
+     * @param alternative the setting besides {@code --run-id} that would have named the run, with a trailing space
+     * @throws io.cnnpipeline.core.StageFailedException if there is no latest run
+     */
+    private static PipelineConfig withLatestRun(SparkSession spark, PipelineConfig config, String stage,
+                                                String alternative) {
+        String runsDir = config.train().runsDir();
+        return config.withRunId(latestRun(spark, config).orElseThrow(() ->
+                new io.cnnpipeline.core.StageFailedException("Cannot " + stage + ": no train.run-id (--run-id) "
+                        + alternative + "was given and " + runsDir + " has no " + RunDirectory.LATEST
+                        + " run (train one first)")));
     }
 
     private static java.util.Optional<String> latestRun(SparkSession spark, PipelineConfig config) {
