@@ -91,7 +91,7 @@ final class InferenceBench {
         while (System.nanoTime() < end) {
             step.apply(i++ % minibatches);
         }
-        long cpu0 = cpuNanos();
+        long cpu0 = ProcessStats.cpuNanos();
         long t0 = System.nanoTime();
         end = t0 + (long) (seconds * 1e9);
         long images = 0;
@@ -100,27 +100,8 @@ final class InferenceBench {
             images += batch;
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        double cpu = (cpuNanos() - cpu0) / 1e9;
+        double cpu = (ProcessStats.cpuNanos() - cpu0) / 1e9;
         return new Result(runtime, network, inputSize, batch, threads, images, wall, images / wall, cpu,
-                images / cpu, rss());
-    }
-
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
-    /** VmRSS of this process in bytes (Linux), or -1. */
-    private static long rss() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+                images / cpu, ProcessStats.rss(ProcessHandle.current().pid()));
     }
 }

@@ -146,16 +146,16 @@ final class TrainBench {
             for (int i = 0; i < warmup; i++) {
                 net.fit(data.get(i));
             }
-            long cpu0 = cpuNanos();
+            long cpu0 = ProcessStats.cpuNanos();
             long t0 = System.nanoTime();
             for (int i = warmup; i < warmup + measured; i++) {
                 net.fit(data.get(i));
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double cpu = (cpuNanos() - cpu0) / 1e9;
+            double cpu = (ProcessStats.cpuNanos() - cpu0) / 1e9;
             long images = (long) measured * batch;
             result = new Result("dl4j single JVM", network, batch, Integer.parseInt(threads), 1, images, seconds,
-                    images / seconds, cpu, images / cpu, peakRss());
+                    images / seconds, cpu, images / cpu, ProcessStats.peakRss(ProcessHandle.current().pid()));
         } else {
             boolean cluster = mode.equals("cluster");
             SparkSession.Builder builder = SparkSession.builder().appName("bench train")
@@ -194,8 +194,8 @@ final class TrainBench {
             double cpu = treeCpuSeconds() - cpu0;
             long images = (long) measured * batch;
             // Peak resident memory per worker: an executor JVM's on a cluster, the one JVM's in local mode.
-            long peak = cluster ? ProcessHandle.current().descendants().mapToLong(p -> peakRss(p.pid())).max()
-                    .orElse(-1) : peakRss();
+            long peak = cluster ? ProcessHandle.current().descendants()
+                    .mapToLong(p -> ProcessStats.peakRss(p.pid())).max().orElse(-1) : ProcessStats.peakRss(ProcessHandle.current().pid());
             String name = cluster
                     ? "dl4j-spark local-cluster (" + workers + " executor JVMs, averaging every "
                         + averaging + ")"
@@ -225,35 +225,11 @@ final class TrainBench {
 
     /** CPU seconds of this process and its descendants (the executor JVMs of a local cluster). */
     private static double treeCpuSeconds() {
-        double seconds = cpuNanos() / 1e9;
+        double seconds = ProcessStats.cpuNanos() / 1e9;
         for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
             seconds += p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
         }
         return seconds;
-    }
-
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
-    /** VmHWM of this process in bytes (Linux), or -1. */
-    static long peakRss() {
-        return peakRss(ProcessHandle.current().pid());
-    }
-
-    /** VmHWM of a process in bytes (Linux), or -1. */
-    static long peakRss(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /**
