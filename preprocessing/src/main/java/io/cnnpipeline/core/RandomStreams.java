@@ -14,6 +14,8 @@ public final class RandomStreams {
     public static final long AUGMENTATION = 0x41554755L;
     public static final long SPLIT = 0x53504C54L;
     public static final long SHUFFLE = 0x53485546L;
+    /** The ND4J generator of a training task (dropout), keyed by averaging round and partition. */
+    public static final long DROPOUT = 0x44524F50L;
 
     private RandomStreams() {
     }

@@ -12,10 +12,12 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
 
 /**
  * dl4j-spark's {@code ParameterAveragingTrainingMaster} whose workers keep their network between averaging rounds.
@@ -32,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Parameters and updater state also travel as plain float arrays, each way: the round's broadcast ({@link
  * Round}: configuration, parameters, updater state) and the workers' results, which are summed in the tasks and
- * across them by Spark's {@code treeAggregate} ({@link Sums}) and averaged on the driver as dl4j-spark averages them.
+ * across them in a tree of fixed shape ({@link #orderedSum}) and averaged on the driver as dl4j-spark averages them.
  * dl4j-spark sends {@code INDArray}s, which ND4J's Java serialization writes and reads one element at a time: in a
  * profile of LeNet averaging every 5 minibatches on 2 workers that cost more CPU than the workers' training.
  *
@@ -177,7 +179,7 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
 
     private void average(SparkDl4jMultiLayer network, SparkComputationGraph graph,
                          JavaRDD<ParameterAveragingTrainingResult> results) {
-        Sums sums = results.treeAggregate(new Sums(), Sums::add, Sums::merge, aggregationDepth);
+        Sums sums = orderedSum(results, aggregationDepth);
         if (sums == null || sums.count == 0 || sums.parameters == null) {
             return;   // an imbalanced split without data for any worker, as dl4j-spark skips it
         }
@@ -216,6 +218,49 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
         Nd4j.getExecutioner().commit();
     }
 
+    /**
+     * The sum of the workers' results, added in the order of their partitions at every level of a tree of {@code
+     * depth} levels (fan-out ⌈W^(1/depth)⌉ for W partitions; the driver adds the last level), so that the float sums
+     * are the same bits whichever task finishes first or runs again after an executor is lost. Spark's {@code
+     * treeAggregate}, which dl4j-spark uses, merges the last partial sums on the driver in the order their tasks end:
+     * with three or more workers, two runs of the same training could differ in the last bits of the averaged
+     * parameters. Costs one Spark job, plus one shuffle per level above the first when W exceeds the fan-out.
+     *
+     * @return the sums, or {@code null} when no partition held a result
+     */
+    static Sums orderedSum(JavaRDD<ParameterAveragingTrainingResult> results, int depth) {
+        int n = results.getNumPartitions();
+        int fanOut = Math.max(2, (int) Math.ceil(Math.pow(n, 1.0 / Math.max(1, depth))));
+        JavaPairRDD<Integer, Sums> level = results.mapPartitionsWithIndex((index, it) -> {
+            Sums s = null;
+            while (it.hasNext()) {
+                s = Sums.add(s, it.next());
+            }
+            return java.util.List.of(new Tuple2<>(index, s)).iterator();
+        }, true).mapToPair(t -> t);
+        while (n > fanOut) {
+            int groups = (n + fanOut - 1) / fanOut;
+            level = level.mapToPair(t -> new Tuple2<>(t._1() / fanOut, t))
+                    .groupByKey(groups)
+                    .mapValues(KeptNetworksTrainingMaster::mergeInOrder)
+                    .mapToPair(t -> t);
+            n = groups;
+        }
+        return mergeInOrder(level.collect());
+    }
+
+    /** Merges partial sums keyed by their position in ascending order of the keys. */
+    private static Sums mergeInOrder(Iterable<Tuple2<Integer, Sums>> partials) {
+        java.util.List<Tuple2<Integer, Sums>> sorted = new java.util.ArrayList<>();
+        partials.forEach(sorted::add);
+        sorted.sort(java.util.Comparator.comparing(Tuple2::_1));
+        Sums sum = null;
+        for (Tuple2<Integer, Sums> p : sorted) {
+            sum = Sums.merge(sum, p._2());
+        }
+        return sum;
+    }
+
     /** A copy of an array's elements in C order, or {@code null}. */
     static float[] floats(INDArray array) {
         return array == null ? null : array.reshape(array.length()).toFloatVector();
@@ -242,6 +287,7 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
         @Override
         public MultiLayerNetwork getInitialModel() {
             Round r = round.getValue();
+            seedRandom(r.configuration().getConf(0).getSeed(), r.configuration().getIterationCount());
             INDArray params = row(r.parameters());
             INDArray state = r.updaterState() == null ? null : row(r.updaterState());
             MultiLayerNetwork kept = KEPT_NETWORK.get();
@@ -266,6 +312,8 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
         @Override
         public ComputationGraph getInitialModelGraph() {
             Round r = round.getValue();
+            seedRandom(r.graphConfiguration().getDefaultConfiguration().getSeed(),
+                    r.graphConfiguration().getIterationCount());
             INDArray params = row(r.parameters());
             INDArray state = r.updaterState() == null ? null : row(r.updaterState());
             ComputationGraph kept = KEPT_GRAPH.get();
@@ -283,6 +331,18 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
             }
             KEPT_GRAPH.set(built);
             return built(built);
+        }
+
+        /**
+         * Seeds this task thread's ND4J generator (dropout masks; ND4J keeps one per thread) from the network's seed,
+         * the round's first iteration and the task's partition, so that a round's task draws the same masks on
+         * whichever executor and thread it runs, and again when Spark reruns it after an executor is lost.
+         */
+        static void seedRandom(long seed, long iteration) {
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            int partition = task == null ? 0 : task.partitionId();
+            Nd4j.getRandom().setSeed(io.cnnpipeline.core.RandomStreams.seedFor(seed,
+                    io.cnnpipeline.core.RandomStreams.DROPOUT, iteration, "partition-" + partition));
         }
 
         private static INDArray row(float[] values) {

@@ -73,4 +73,51 @@ class KeptNetworksTrainingMasterTest {
             assertEquals(b.epochs().get(e).learningRate(), a.epochs().get(e).learningRate(), 1e-12);
         }
     }
+
+    /**
+     * The averaging's sum does not depend on which task ends first: seven workers' results whose float sum depends on
+     * the order of the additions, made by tasks that end in reverse order of their partitions, sum to exactly the
+     * fixed tree's value (depth 2: groups of ⌈√7⌉ = 3 partitions added in partition order, then the groups in order).
+     */
+    @org.junit.jupiter.api.Test
+    void theAveragingSumIsAddedInPartitionOrderWhateverTaskEndsFirst() {
+        int n = 7;
+        java.util.Random random = new java.util.Random(11);
+        float[][] values = new float[n][257];
+        for (float[] v : values) {
+            for (int j = 0; j < v.length; j++) {
+                v[j] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(9) - 4));
+            }
+        }
+        var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(SPARK.sparkContext());
+        var results = sc.parallelize(java.util.stream.IntStream.range(0, n).boxed().toList(), n).map(i -> {
+            Thread.sleep((n - i) * 60L);   // the last partitions end first
+            return new org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult(
+                    org.nd4j.linalg.factory.Nd4j.createFromArray(values[i]), null, i, null, null, null);
+        });
+        KeptNetworksTrainingMaster.Sums sums = KeptNetworksTrainingMaster.orderedSum(results, 2);
+
+        float[] tree = new float[values[0].length];
+        float[] reversed = new float[values[0].length];
+        for (int g = 0; g < n; g += 3) {
+            float[] group = values[g].clone();
+            for (int i = g + 1; i < Math.min(n, g + 3); i++) {
+                for (int j = 0; j < group.length; j++) {
+                    group[j] += values[i][j];
+                }
+            }
+            for (int j = 0; j < tree.length; j++) {
+                tree[j] = g == 0 ? group[j] : tree[j] + group[j];
+            }
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            for (int j = 0; j < reversed.length; j++) {
+                reversed[j] += values[i][j];
+            }
+        }
+        assertFalse(java.util.Arrays.equals(tree, reversed), "the values' sum depends on the order of the additions");
+        assertArrayEquals(tree, sums.parameters, "bit for bit the fixed tree's sum");
+        assertEquals(n, sums.count);
+        assertEquals(21.0, sums.score);
+    }
 }
