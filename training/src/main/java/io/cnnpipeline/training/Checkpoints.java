@@ -17,27 +17,45 @@ import org.apache.hadoop.fs.Path;
  * ({@code epoch-<N>.json}) and {@code checkpoints/latest.json} (the newest state), each written atomically, the
  * pointer after the model, so a job killed at any moment leaves the previous checkpoint intact. A resume takes the
  * newest checkpoint that reads back ({@link #newestReadable}): a truncated or corrupt one is reported and the one before
- * it used. Checkpoints are taken at epoch ends: the random streams of augmentation and shuffling
- * are functions of (seed, epoch, record key), so an epoch boundary is all a resumed run needs to continue exactly as
- * an uninterrupted one. Driver-side.
+ * it used. Checkpoints are taken at epoch ends and, with parameter averaging, between averaging rounds
+ * ({@code epoch-<N>-round-<R>.zip}): the random streams of augmentation and shuffling are functions of (seed, epoch,
+ * record key) and an epoch's split into rounds is seeded by (seed, epoch), so an epoch boundary, or the number of
+ * rounds done, is all a resumed run needs to continue exactly as an uninterrupted one. Driver-side.
  */
 public final class Checkpoints {
     static final String DIR = "checkpoints";
     static final String LATEST = "latest.json";
 
     /**
-     * What the driver needs besides the network to continue after {@code epoch}.
+     * What the driver needs besides the network to continue after {@code epoch} and, for a checkpoint taken between
+     * averaging rounds, after the first {@code rounds} rounds of the next epoch.
      *
-     * @param epoch            last completed epoch (1-based)
-     * @param iterationCount   the network's global iteration count after it
-     * @param model            file name of the network under {@code checkpoints/}
-     * @param plateauFactor    reduce-on-plateau factor in force
-     * @param bestValidation   best validation accuracy so far (NaN if none)
-     * @param epochsSinceBest  epochs since it improved
-     * @param createdAt        ISO-8601 instant
+     * @param epoch               last completed epoch (1-based; 0 before the first ends)
+     * @param iterationCount      the network's global iteration count at the checkpoint
+     * @param model               file name of the network under {@code checkpoints/}
+     * @param plateauFactor       reduce-on-plateau factor in force
+     * @param bestValidation      best validation accuracy so far (NaN if none)
+     * @param epochsSinceBest     epochs since it improved
+     * @param createdAt           ISO-8601 instant
+     * @param rounds              averaging rounds of epoch {@code epoch + 1} done at the checkpoint; 0 at an epoch end
+     * @param epochStartIteration the iteration count when epoch {@code epoch + 1} began (its learning-rate schedule's
+     *                            origin); only meaningful when {@code rounds > 0}
      */
     public record State(int epoch, long iterationCount, String model, double plateauFactor, double bestValidation,
-                        int epochsSinceBest, String createdAt) {
+                        int epochsSinceBest, String createdAt, int rounds, long epochStartIteration) {
+        /** Whether the checkpoint was taken inside an epoch, between two of its averaging rounds. */
+        public boolean midEpoch() {
+            return rounds > 0;
+        }
+
+        /** "epoch 3" or "round 7 of epoch 4", for messages. */
+        public String position() {
+            return midEpoch() ? "round " + rounds + " of epoch " + (epoch + 1) : "epoch " + epoch;
+        }
+
+        /** Orders checkpoints by the training they hold: epochs, then rounds into the next. */
+        static final java.util.Comparator<State> PROGRESS =
+                java.util.Comparator.comparingInt(State::epoch).thenComparingInt(State::rounds);
     }
 
     private final FileSystem fs;
@@ -75,7 +93,7 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list checkpoints in " + dir, e);
         }
-        zips.sort((a, b) -> Integer.compare(epochOf(b), epochOf(a)));
+        zips.sort((a, b) -> b.getName().compareTo(a.getName()));   // newest first: names sort as progress
         for (int i = keep; i < zips.size(); i++) {
             if (!zips.get(i).getName().equals(state.model())) {
                 HadoopFiles.deleteQuietly(fs, zips.get(i));
@@ -85,11 +103,22 @@ public final class Checkpoints {
         return model;
     }
 
-    /** The state of a checkpoint after {@code epoch}. */
+    /** The state of a checkpoint at the end of {@code epoch} ({@code epoch-<N>.zip}). */
     static State state(int epoch, long iterationCount, double plateauFactor, double bestValidation,
                        int epochsSinceBest) {
-        return new State(epoch, iterationCount, String.format(java.util.Locale.ROOT, "epoch-%04d.zip", epoch), plateauFactor,
-                bestValidation, epochsSinceBest, Instant.now().toString());
+        return new State(epoch, iterationCount, String.format(java.util.Locale.ROOT, "epoch-%04d.zip", epoch),
+                plateauFactor, bestValidation, epochsSinceBest, Instant.now().toString(), 0, 0);
+    }
+
+    /**
+     * The state of a checkpoint after averaging round {@code rounds} of epoch {@code completedEpochs + 1}
+     * ({@code epoch-<N>-round-<R>.zip}, which sorts between {@code epoch-<N-1>.zip} and {@code epoch-<N>.zip}).
+     */
+    static State midEpochState(int completedEpochs, int rounds, long iterationCount, long epochStartIteration,
+                               double plateauFactor, double bestValidation, int epochsSinceBest) {
+        return new State(completedEpochs, iterationCount, String.format(java.util.Locale.ROOT,
+                "epoch-%04d-round-%04d.zip", completedEpochs + 1, rounds), plateauFactor, bestValidation,
+                epochsSinceBest, Instant.now().toString(), rounds, epochStartIteration);
     }
 
     /** {@code epoch-<N>.json} beside {@code epoch-<N>.zip}. */
@@ -145,7 +174,7 @@ public final class Checkpoints {
                 skipped.accept(json + " does not parse as a checkpoint state: " + e.getMessage());
             }
         }
-        states.sort((a, b) -> Integer.compare(b.epoch(), a.epoch()));
+        states.sort(State.PROGRESS.reversed());
         List<String> problems = new ArrayList<>();
         for (State st : states) {
             try {
@@ -201,15 +230,6 @@ public final class Checkpoints {
             return TrainableNetwork.restore(HadoopFiles.read(fs, model), true);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("Cannot resume from checkpoint " + model + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static int epochOf(Path zip) {
-        String n = zip.getName();
-        try {
-            return Integer.parseInt(n.substring("epoch-".length(), n.length() - ".zip".length()));
-        } catch (NumberFormatException e) {
-            return -1;
         }
     }
 }

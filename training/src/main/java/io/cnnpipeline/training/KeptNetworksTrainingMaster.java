@@ -44,6 +44,7 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
     private static final long serialVersionUID = 1L;
 
     private transient RoundListener roundListener;
+    private int skippedRounds;
 
     private KeptNetworksTrainingMaster(ParameterAveragingTrainingMaster.Builder builder) {
         super(builder);
@@ -59,6 +60,57 @@ public final class KeptNetworksTrainingMaster extends ParameterAveragingTraining
          * @param iteration the driver network's iteration count after the round
          */
         void averaged(int round, int rounds, double loss, int iteration);
+    }
+
+    /**
+     * Continues an epoch after its first {@code rounds} averaging rounds, which a mid-epoch checkpoint holds: the fit
+     * draws the epoch's split into rounds as always (seeded by the master's seed, the same split as before) and
+     * skips the rounds already done, so the next round fits exactly the minibatches it fitted in the interrupted run.
+     * 0 (the default) fits every round.
+     */
+    public void skipRounds(int rounds) {
+        if (rounds < 0) {
+            throw new IllegalArgumentException("rounds must be >= 0: " + rounds);
+        }
+        this.skippedRounds = rounds;
+    }
+
+    private boolean skip(int splitNum, int numSplits) {
+        if (splitNum > skippedRounds) {
+            return false;
+        }
+        if (splitNum == skippedRounds) {
+            org.slf4j.LoggerFactory.getLogger(KeptNetworksTrainingMaster.class).info(
+                    "train: skipped averaging rounds 1-{} of {}: done before the checkpoint", splitNum, numSplits);
+        }
+        return true;
+    }
+
+    @Override
+    protected void doIteration(SparkDl4jMultiLayer network, JavaRDD<org.nd4j.linalg.dataset.DataSet> split,
+                               int splitNum, int numSplits) {
+        if (!skip(splitNum, numSplits)) {
+            super.doIteration(network, split, splitNum, numSplits);
+        }
+    }
+
+    @Override
+    protected void doIteration(SparkComputationGraph graph,
+                               JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> split, int splitNum, int numSplits) {
+        if (!skip(splitNum, numSplits)) {
+            super.doIteration(graph, split, splitNum, numSplits);
+        }
+    }
+
+    @Override
+    protected void doIterationPaths(SparkDl4jMultiLayer network, SparkComputationGraph graph, JavaRDD<String> split,
+                                    int splitNum, int numSplits, int dataSetObjectNumExamples,
+                                    org.deeplearning4j.core.loader.DataSetLoader dsLoader,
+                                    org.deeplearning4j.core.loader.MultiDataSetLoader mdsLoader) {
+        if (!skip(splitNum, numSplits)) {
+            super.doIterationPaths(network, graph, split, splitNum, numSplits, dataSetObjectNumExamples, dsLoader,
+                    mdsLoader);
+        }
     }
 
     /** Sets the driver-side listener of averaging rounds (not serialized; {@code null} for none). */

@@ -81,6 +81,8 @@ import java.util.TreeMap;
  *                            otherwise recomputes (a second forward convolution per layer and minibatch); costs one
  *                            pre-activation array per convolution layer in memory. {@code none} = DL4J's default.
  * @param widthMultiplier     channels of every convolution × this, rounded ({@link Network#widthScalable()} only)
+ * @param checkpointEveryRounds with parameter averaging, also a checkpoint after every this many averaging rounds
+ *                            inside an epoch, from which a resume continues at the next round; 0 = off
  * @param epochTimeoutMinutes cancel an epoch's Spark jobs and stop the run when its fit takes longer than this many
  *                            minutes (a hung executor or network would otherwise hold the cluster forever); the last
  *                            checkpoint stays for {@code train --resume}. 0 = no limit
@@ -96,7 +98,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                              int keepCheckpoints, ResumeMode resume, SortedMap<Integer, Integer> batchSizeSchedule,
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
                              Transfer transfer, TrainingMaster trainingMaster, GradientSharing gradientSharing,
-                             CacheMode cacheMode, double widthMultiplier, double epochTimeoutMinutes)
+                             CacheMode cacheMode, double widthMultiplier, double epochTimeoutMinutes,
+                             int checkpointEveryRounds)
         implements Serializable {
 
     /** How workers combine their updates ({@code train.training-master}). */
@@ -314,8 +317,14 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                     + "written atomically, every this many epochs and after the last; 0 = not by epochs.");
     public static final ConfigKey<Double> CHECKPOINT_EVERY_MINUTES = SECTION.number("checkpoint-every-minutes", 0)
             .unit("minutes").validIf(m -> m >= 0, "must be >= 0 (0 = off)")
-            .doc("Also a checkpoint at the first epoch end this many minutes after the previous one; 0 = not by "
-                    + "time.");
+            .doc("Also a checkpoint at the first epoch end (or, with checkpoint-every-rounds, averaging round end) "
+                    + "this many minutes after the previous one; 0 = not by time.");
+    public static final ConfigKey<Integer> CHECKPOINT_EVERY_ROUNDS = SECTION.integer("checkpoint-every-rounds", 0)
+            .validIf(n -> n >= 0, "must be >= 0 (0 = off)")
+            .doc("Parameter averaging: also a checkpoint inside an epoch after every this many averaging rounds, "
+                    + "and checkpoint-every-minutes is then checked after every round too; train --resume continues "
+                    + "at the next round, with the minibatches the interrupted run would have fitted, so a lost "
+                    + "driver costs at most this many rounds. 0 = checkpoints at epoch ends only.");
     public static final ConfigKey<Integer> KEEP_CHECKPOINTS = SECTION.integer("keep-checkpoints", 2)
             .validIf(n -> n >= 1, "must be >= 1")
             .doc("The newest checkpoints kept.");
@@ -483,10 +492,12 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
         CHECKPOINT_EVERY_EPOCHS.require(checkpointEveryEpochs);
         CHECKPOINT_EVERY_MINUTES.require(checkpointEveryMinutes);
         KEEP_CHECKPOINTS.require(keepCheckpoints);
+        CHECKPOINT_EVERY_ROUNDS.require(checkpointEveryRounds);
         EPOCH_TIMEOUT_MINUTES.require(epochTimeoutMinutes);
         resume = RESUME.require(resume == null ? ResumeMode.FALSE : resume);
-        require(resume == ResumeMode.FALSE || checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0, RESUME.name(),
-                "needs checkpoints (train.checkpoint-every-epochs or -minutes)", resume.id());
+        require(resume == ResumeMode.FALSE || checkpointing(checkpointEveryEpochs, checkpointEveryMinutes,
+                checkpointEveryRounds), RESUME.name(), "needs checkpoints (train.checkpoint-every-epochs, -minutes or "
+                + "-rounds)", resume.id());
         require(updater != Updater.ADADELTA || (lrSchedule.type() == LearningRateSchedule.Type.CONSTANT
                         && lrSchedule.warmupEpochs() == 0 && lrSchedule.plateauPatience() == 0),
                 LR_SCHEDULE_SECTION.name(), "AdaDelta has no learning rate to schedule; use type = constant, no "
@@ -496,6 +507,9 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
         gradientSharing = gradientSharing == null ? GradientSharing.DEFAULT : gradientSharing;
         cacheMode = CACHE_MODE.require(cacheMode == null ? CacheMode.DEVICE : cacheMode);
         requireWidthMultiplier(network, widthMultiplier, WIDTH_MULTIPLIER.name());
+        require(trainingMaster != TrainingMaster.GRADIENT_SHARING || checkpointEveryRounds == 0,
+                CHECKPOINT_EVERY_ROUNDS.name(), "counts averaging rounds; gradient sharing has none (use "
+                        + "checkpoint-every-epochs)", checkpointEveryRounds);
         require(trainingMaster != TrainingMaster.GRADIENT_SHARING || !lars, LARS.name(), "is applied between "
                 + "parameter averagings; it is not available with train.training-master = gradient-sharing", lars);
     }
@@ -559,7 +573,11 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
 
     /** Whether checkpoints are written at all. */
     public boolean checkpointing() {
-        return checkpointEveryEpochs > 0 || checkpointEveryMinutes > 0;
+        return checkpointing(checkpointEveryEpochs, checkpointEveryMinutes, checkpointEveryRounds);
+    }
+
+    private static boolean checkpointing(int everyEpochs, double everyMinutes, int everyRounds) {
+        return everyEpochs > 0 || everyMinutes > 0 || everyRounds > 0;
     }
 
     /** The network's input side in pixels ({@code train.input-size}). */

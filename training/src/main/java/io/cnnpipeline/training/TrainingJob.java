@@ -204,10 +204,13 @@ public final class TrainingJob {
                 HadoopFiles.requireWritable(fs, runDir, "the resumed run's checkpoints");
                 resumeFrom = readable.state();
                 resumedNetwork = readable.network();
-                HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-epoch-" + resumeFrom.epoch()
-                        + ".conf"), resolvedConfig.getBytes(StandardCharsets.UTF_8));
+                String after = resumeFrom.midEpoch() ? "epoch-" + (resumeFrom.epoch() + 1) + "-round-"
+                        + resumeFrom.rounds() : "epoch-" + resumeFrom.epoch();
+                HadoopFiles.writeAtomically(fs, new Path(runDir, "config.resumed-after-" + after + ".conf"),
+                        resolvedConfig.getBytes(StandardCharsets.UTF_8));
                 metrics.addAll(readMetrics(fs, new Path(runDir, RunDirectory.METRICS), resumeFrom.epoch()));
-                rounds.addAll(readRounds(fs, new Path(runDir, RunDirectory.ROUNDS), resumeFrom.epoch()));
+                rounds.addAll(readRounds(fs, new Path(runDir, RunDirectory.ROUNDS), resumeFrom.epoch(),
+                        resumeFrom.rounds()));
             } else {
                 if (HadoopFiles.exists(fs, runDir)) {
                     throw new io.cnnpipeline.core.StageFailedException("Cannot create run directory " + runDir
@@ -233,7 +236,7 @@ public final class TrainingJob {
             if (resumeFrom != null) {
                 net = resumedNetwork;
                 resumedNetwork = null;
-                LOG.info("train: resuming {} after epoch {} (iteration {}) from {}", runDir, resumeFrom.epoch(),
+                LOG.info("train: resuming {} after {} (iteration {}) from {}", runDir, resumeFrom.position(),
                         net.iterationCount(), new Path(new Path(runDir, Checkpoints.DIR), resumeFrom.model()));
             } else if (config.transfer().enabled()) {
                 net = Transfer.build(config, hadoop, size, channels, classes);
@@ -291,7 +294,19 @@ public final class TrainingJob {
             // The master persists and counts the minibatches anyway (same storage level); counting first gives the
             // schedule the epoch's exact number of iterations.
             long minibatchCount = minibatches.count();
-            double rate = setLearningRates(epoch, minibatchCount);
+            // Resuming from a checkpoint between averaging rounds: the epoch's schedule starts where it started in
+            // the interrupted run, and the rounds done before the checkpoint are skipped.
+            boolean resumedInside = resumeFrom != null && resumeFrom.midEpoch() && epoch == resumeFrom.epoch() + 1;
+            int epochStart = resumedInside ? (int) resumeFrom.epochStartIteration() : net.iterationCount();
+            if (resumedInside) {
+                if (!(master instanceof KeptNetworksTrainingMaster kept)) {
+                    throw new IllegalStateException("Cannot resume inside epoch " + epoch + " from "
+                            + resumeFrom.model() + ": only the kept-networks parameter averaging skips rounds (unset "
+                            + TrainingMasters.REBUILD_WORKER_NETWORKS_PROPERTY + ")");
+                }
+                kept.skipRounds(resumeFrom.rounds());
+            }
+            double rate = setLearningRates(epoch, minibatchCount, epochStart);
             int iterationsBefore = net.iterationCount();
             long t0 = System.nanoTime();
             Progress progress = Progress.current();
@@ -306,6 +321,14 @@ public final class TrainingJob {
                             "epoch %d/%d, round %d/%d, iteration %,d, loss %.4f", epoch, config.epochs(), round, total,
                             iteration, loss));
                     progress.units("epoch images", trainCount * round / total, trainCount);
+                    if (midEpochCheckpointDue(round, total)) {
+                        Path written = checkpoints.write(net, Checkpoints.midEpochState(epoch - 1, round,
+                                net.iterationCount(), epochStart, validation.plateauFactor(), validation.plateauBest(),
+                                validation.plateauEpochsSinceBest()));
+                        writeLines(fs, new Path(runDir, RunDirectory.ROUNDS), rounds);
+                        lastCheckpoint = System.nanoTime();
+                        LOG.info("train: checkpoint {} (round {}/{} of epoch {})", written, round, total, epoch);
+                    }
                 });
             }
             fitWithin(epoch, minibatches);
@@ -340,7 +363,7 @@ public final class TrainingJob {
          * The epoch's learning rates on the network (with the transfer's per-layer multipliers); returns the rate at
          * the epoch's start, or NaN for AdaDelta (no learning rate).
          */
-        private double setLearningRates(int epoch, long minibatchCount) {
+        private double setLearningRates(int epoch, long minibatchCount, int epochStart) {
             if (config.updater() == TrainingConfig.Updater.ADADELTA) {
                 return Double.NaN;
             }
@@ -350,10 +373,21 @@ public final class TrainingJob {
                     ? LearningRateSchedule.EpochRates.atEpochStart(config.lrSchedule(), baseRate,
                             validation.plateauFactor(), config.epochs(), epoch - 1)
                     : new LearningRateSchedule.EpochRates(config.lrSchedule(), baseRate, validation.plateauFactor(),
-                            config.epochs(), epoch - 1, net.iterationCount(),
+                            config.epochs(), epoch - 1, epochStart,
                             iterationsPerEpoch(minibatchCount, workers, config.averagingFrequency()));
             net.setLearningRates(rates, config.transfer().lrMultipliers());
             return rates.valueAt(net.iterationCount(), epoch - 1);
+        }
+
+        /**
+         * Whether a checkpoint is due after averaging round {@code round} of {@code total} (not after the last: the
+         * epoch-end checkpoint follows it): every {@code train.checkpoint-every-rounds} rounds, or when
+         * {@code train.checkpoint-every-minutes} have passed since the last checkpoint.
+         */
+        private boolean midEpochCheckpointDue(int round, int total) {
+            int every = config.checkpointEveryRounds();
+            return every > 0 && round < total && (round % every == 0 || (config.checkpointEveryMinutes() > 0
+                    && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes()));
         }
 
         /** Fits the minibatches, cancelling the epoch's Spark jobs when it overruns train.epoch-timeout-minutes. */
@@ -536,20 +570,21 @@ public final class TrainingJob {
     }
 
     /** The rounds of a run's first {@code epochs} epochs. */
-    private static List<RoundMetrics> readRounds(FileSystem fs, Path path, int epochs) {
-        List<RoundMetrics> rounds = new ArrayList<>();
+    /** The rounds recorded in {@code path} up to the end of {@code epochs}, and {@code rounds} rounds into the next. */
+    private static List<RoundMetrics> readRounds(FileSystem fs, Path path, int epochs, int rounds) {
+        List<RoundMetrics> out = new ArrayList<>();
         if (!HadoopFiles.exists(fs, path)) {
-            return rounds;
+            return out;
         }
         for (String line : new String(HadoopFiles.read(fs, path), StandardCharsets.UTF_8).split("\n")) {
             if (!line.isBlank()) {
                 RoundMetrics r = Json.fromBytes(line.getBytes(StandardCharsets.UTF_8), RoundMetrics.class);
-                if (r.epoch() <= epochs) {
-                    rounds.add(r);
+                if (r.epoch() <= epochs || (r.epoch() == epochs + 1 && r.round() <= rounds)) {
+                    out.add(r);
                 }
             }
         }
-        return rounds;
+        return out;
     }
 
     private static void writeLines(FileSystem fs, Path path, List<?> records) {

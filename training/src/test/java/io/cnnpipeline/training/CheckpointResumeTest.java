@@ -66,6 +66,76 @@ class CheckpointResumeTest {
     }
 
     /**
+     * Checkpoints between averaging rounds: a run whose driver stopped right after the checkpoint of round 3 of epoch
+     * 2 (its run directory as the stop left it: later checkpoints, model and metrics never written) resumes at round
+     * 4 with the minibatches the uninterrupted run fitted there, and ends equal to it, bit for bit, with the same
+     * per-round losses.
+     */
+    @Test
+    void aRunResumedBetweenAveragingRoundsEqualsTheUninterruptedRun(@TempDir Path runs) throws Exception {
+        TrainingConfig whole = TrainingFixtures.with(TrainingFixtures.config(runs.toString(), "whole", "adam", 0.003,
+                2, 2, 8, 1, "direct", AUG), Map.of("checkpointEveryRounds", 1, "keepCheckpoints", 100));
+        TrainResult uninterrupted = TrainingJob.run(SPARK, whole, "");
+        Path checkpoints = runs.resolve("whole/checkpoints");
+        List<String> written;
+        try (var files = Files.list(checkpoints)) {
+            written = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".zip")).sorted().toList();
+        }
+        assertTrue(written.contains("epoch-0002-round-0003.zip") && written.contains("epoch-0001.zip")
+                && written.contains("epoch-0002.zip"), "checkpoints: " + written);
+        List<String> rounds = Files.readAllLines(runs.resolve("whole/rounds.jsonl"));
+        long roundsPerEpoch = rounds.stream().filter(l -> l.contains("\"epoch\":1,")).count();
+        assertTrue(roundsPerEpoch > 3, "rounds of epoch 1: " + roundsPerEpoch);
+        assertFalse(written.contains(String.format("epoch-0001-round-%04d.zip", roundsPerEpoch)),
+                "no round checkpoint right before the epoch-end one");
+
+        Path crashed = runs.resolve("crashed");
+        org.apache.commons.io.FileUtils.copyDirectory(runs.resolve("whole").toFile(), crashed.toFile());
+        try (var files = Files.walk(crashed)) {   // Hadoop's checksums of the files edited below
+            for (Path crc : files.filter(f -> f.getFileName().toString().endsWith(".crc")).toList()) {
+                Files.delete(crc);
+            }
+        }
+        for (String name : List.of("model.zip", "model-meta.json", "metrics.jsonl")) {
+            Files.deleteIfExists(crashed.resolve(name));
+        }
+        Files.writeString(crashed.resolve("metrics.jsonl"),
+                Files.readAllLines(runs.resolve("whole/metrics.jsonl")).get(0) + "\n");
+        try (var files = Files.list(crashed.resolve("checkpoints"))) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (n.startsWith("epoch-") && n.compareTo("epoch-0002-round-0003.zip") > 0) {
+                    Files.delete(f);
+                }
+            }
+        }
+        Files.copy(crashed.resolve("checkpoints/epoch-0002-round-0003.json"),
+                crashed.resolve("checkpoints/latest.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        TrainResult resumed = TrainingJob.run(SPARK, TrainingFixtures.with(whole, Map.of("runId", "crashed",
+                "resume", "true")), "");
+        MultiLayerNetwork a = model(runs.resolve("whole"));
+        MultiLayerNetwork b = model(crashed);
+        assertArrayEquals(a.params().dup('c').data().asFloat(), b.params().dup('c').data().asFloat());
+        assertArrayEquals(a.getUpdater().getStateViewArray().dup('c').data().asFloat(),
+                b.getUpdater().getStateViewArray().dup('c').data().asFloat());
+        assertEquals(a.getIterationCount(), b.getIterationCount());
+        assertEquals(uninterrupted.epochs().get(1).loss(), resumed.epochs().get(1).loss(), 0);
+        assertEquals(uninterrupted.epochs().get(1).learningRate(), resumed.epochs().get(1).learningRate(), 0);
+        List<String> resumedRounds = Files.readAllLines(crashed.resolve("rounds.jsonl"));
+        assertEquals(rounds.size(), resumedRounds.size(), "every round once");
+        for (int i = 0; i < rounds.size(); i++) {
+            assertEquals(field(rounds.get(i), "loss"), field(resumedRounds.get(i), "loss"), "round line " + (i + 1));
+            assertEquals(field(rounds.get(i), "iteration"), field(resumedRounds.get(i), "iteration"));
+        }
+        assertTrue(Files.exists(crashed.resolve("config.resumed-after-epoch-2-round-3.conf")));
+    }
+
+    private static String field(String json, String name) throws Exception {
+        return io.cnnpipeline.core.Json.MAPPER.readTree(json).get(name).asText();
+    }
+
+    /**
      * A truncated newest checkpoint and a corrupt latest.json: the resume falls back to the checkpoint before them
      * and ends equal to the uninterrupted run; with no readable checkpoint left it stops with one message naming
      * them.
