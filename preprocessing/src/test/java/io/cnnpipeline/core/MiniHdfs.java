@@ -6,12 +6,17 @@ import java.nio.file.Files;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
-/** An in-process HDFS (Hadoop's MiniDFSCluster) bound to 127.0.0.1, for tests. Close it when done. */
+/** An in-process HDFS (Hadoop's MiniDFSCluster) bound to 127.0.0.1, for tests; one DataNode unless told. Close it when done. */
 public final class MiniHdfs implements AutoCloseable {
     private final MiniDFSCluster cluster;
     private final File base;
 
     public MiniHdfs() throws IOException {
+        this(1);
+    }
+
+    /** With {@code dataNodes} DataNodes, files replicated on min(dataNodes, 2) of them by default. */
+    public MiniHdfs(int dataNodes) throws IOException {
         base = Files.createTempDirectory("minihdfs").toFile();
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
@@ -21,7 +26,8 @@ public final class MiniHdfs implements AutoCloseable {
         conf.set("dfs.datanode.http.address", "127.0.0.1:0");
         conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
         conf.setBoolean("dfs.permissions.enabled", false);
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        conf.setInt("dfs.replication", Math.min(dataNodes, 2));
+        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(dataNodes).build();
         cluster.waitActive();
     }
 

@@ -40,8 +40,13 @@ public final class TrainingFixtures {
      * validation fraction 0.25 drawn with {@code splitSeed}.
      */
     public static void ingest(Path images, Path output, long splitSeed) {
-        IngestJob.run(TestSpark.get(), IngestConfig.builder().set(IngestConfig.INPUTS, Map.of("train", images.toString()))
-                .set(IngestConfig.OUTPUT, output.toString()).set(IngestConfig.CHANNELS, 1)
+        ingest(images.toString(), output.toString(), splitSeed);
+    }
+
+    /** {@link #ingest(Path, Path, long)} for locations on any Hadoop filesystem; returns the result. */
+    public static io.cnnpipeline.ingest.IngestResult ingest(String images, String output, long splitSeed) {
+        return IngestJob.run(TestSpark.get(), IngestConfig.builder().set(IngestConfig.INPUTS, Map.of("train", images))
+                .set(IngestConfig.OUTPUT, output).set(IngestConfig.CHANNELS, 1)
                 .set(IngestConfig.MAX_PIXELS, 1_000_000L).set(IngestConfig.MAX_RECORDS_PER_FILE, 1000)
                 .set(IngestConfig.ROW_GROUP_BYTES, 1L << 20).set(IngestConfig.FILE_OPEN_COST_BYTES, 4096L)
                 .set(IngestConfig.VALIDATION_FRACTION, 0.25).set(IngestConfig.OVERWRITE, true)
