@@ -30,6 +30,20 @@ final class SparkSubmitProcess {
      * @throws org.opentest4j.AssertionFailedError if it does not finish in time or exits with an error
      */
     static String run(Map<String, String> env, List<String> args, Path log) throws Exception {
+        Process p = start(env, args, log);
+        boolean done = p.waitFor(15, TimeUnit.MINUTES);
+        if (!done) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log);
+        assertTrue(done, "submit.sh did not finish\n" + out);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    /** Starts {@code submit.sh ARGS} as {@link #run} does, without waiting for it. */
+    static Process start(Map<String, String> env, List<String> args, Path log) throws java.io.IOException {
         List<String> command = new ArrayList<>(List.of("bash",
                 Path.of("..", "submit-scripts", "submit.sh").toAbsolutePath().normalize().toString()));
         command.addAll(args);
@@ -40,15 +54,6 @@ final class SparkSubmitProcess {
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().put("CNN_PIPELINE_NO_REBUILD", "1");
         pb.environment().putAll(env);
-        Process p = pb.start();
-        boolean done = p.waitFor(15, TimeUnit.MINUTES);
-        if (!done) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log);
-        assertTrue(done, "submit.sh did not finish\n" + out);
-        assertEquals(0, p.exitValue(), out);
-        return out;
+        return pb.start();
     }
 }
