@@ -5,6 +5,7 @@ import io.cnnpipeline.pipeline.Cli;
 import io.cnnpipeline.pipeline.PipelineConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cnn-pipeline bench", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         description = "Benchmarks that print figures (not tests).",
         subcommands = {BenchCli.BenchAugment.class, BenchCli.BenchDecode.class, BenchCli.BenchTrain.class,
-            BenchCli.BenchInfer.class})
+            BenchCli.BenchInfer.class, BenchCli.BenchMemory.class})
 public final class BenchCli implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -324,6 +325,74 @@ public final class BenchCli implements Callable<Integer> {
             }
             ratios.forEach((k, v) -> out.printf(java.util.Locale.ROOT, "%-50s %6.2f%n", k, v));
             writeJson(out, "bench train", output, TrainBench.report(results, ratios));
+            return 0;
+        }
+    }
+
+    @Command(name = "memory", description = "Estimated against measured memory of training: for each network, "
+            + "a one-thread training JVM (as the train bench's single-1 case) fits a few minibatches and its peak "
+            + "resident set (VmHWM) is set beside the estimate of WorkerMemory (JVM base + DL4J's training-memory "
+            + "report at the minibatch + the JVM's minibatches).")
+    static final class BenchMemory implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--networks", split = ",", defaultValue = "lenet@28,resnet20@32,resnet18@224",
+                description = "NETWORK@INPUT-SIZE cases (28 = Fashion-MNIST luma; other sizes upscale it to RGB); "
+                        + "default ${DEFAULT-VALUE}.")
+        List<String> networks;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Minibatch; default ${DEFAULT-VALUE}.")
+        int batch;
+
+        @Option(names = "--minibatches", defaultValue = "4", description = "Minibatches fitted (after one warm-up "
+                + "minibatch); default ${DEFAULT-VALUE}.")
+        int minibatches;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            InvalidConfigException.require(batch >= 1 && minibatches >= 1, "--batch", "must be positive", batch);
+            List<String[]> cases = new ArrayList<>();
+            for (String c : networks) {
+                String[] parts = c.split("@");
+                InvalidConfigException.require(parts.length == 2 && parts[1].matches("\\d+")
+                        && Integer.parseInt(parts[1]) >= 28, "--networks", "must be NETWORK@SIZE, size >= 28", c);
+                Cli.option("--networks", io.cnnpipeline.training.zoo.Network.class, parts[0]);
+                cases.add(parts);
+            }
+            java.nio.file.Path idx = io.cnnpipeline.pipeline.Demo.ensureFashionMnist(
+                    PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
+            out.printf(java.util.Locale.ROOT, "bench memory: batch %d, %d minibatches after 1 warm-up, 1 thread%n",
+                    batch, minibatches);
+            out.printf(java.util.Locale.ROOT, "%-14s %12s %12s %12s %14s %14s %8s%n", "network", "JVM base",
+                    "network", "minibatches", "estimated RSS", "measured peak", "ratio");
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (String[] c : cases) {
+                int size = Integer.parseInt(c[1]);
+                int channels = size == 28 ? 1 : 3;
+                io.cnnpipeline.training.TrainingConfig config = TrainBench.config(c[0], batch, 1, 1, size, "device",
+                        "1.0", false);
+                // The single-JVM case holds its 1 + minibatches minibatches and no Spark cache: prefetch off.
+                io.cnnpipeline.training.WorkerMemory m = io.cnnpipeline.training.WorkerMemory.estimate(config, size,
+                        size, channels, 10, batch, (long) batch * (1 + minibatches) - (long) config.prefetchBatches()
+                                * batch);
+                long estimated = io.cnnpipeline.training.WorkerMemory.JVM_BASE + m.network() + m.minibatches();
+                TrainBench.Result r = TrainBench.runJvm("single", new TrainBench.Dl4jSettings("device", 1.0), idx,
+                        c[0], batch, 1, minibatches, 1, 1, 1, size);
+                double ratio = estimated / (double) r.peakRssBytes();
+                out.printf(java.util.Locale.ROOT, "%-14s %9.0f MB %9.0f MB %9.0f MB %11.0f MB %11.0f MB %8.2f%n",
+                        c[0] + "@" + size, io.cnnpipeline.training.WorkerMemory.JVM_BASE / 1e6, m.network() / 1e6,
+                        m.minibatches() / 1e6, estimated / 1e6, r.peakRssBytes() / 1e6, ratio);
+                rows.add(Map.of("network", c[0], "inputSize", size, "jvmBaseBytes",
+                        io.cnnpipeline.training.WorkerMemory.JVM_BASE, "networkBytes", m.network(), "minibatchBytes",
+                        m.minibatches(), "estimatedBytes", estimated, "peakRssBytes", r.peakRssBytes(),
+                        "estimateOverMeasured", ratio));
+            }
+            writeJson(out, "bench memory", output, Map.of("batch", batch, "minibatches", minibatches, "cases", rows));
             return 0;
         }
     }

@@ -110,6 +110,18 @@ final class TrainBench {
         return out;
     }
 
+    /** The training configuration of a case: the demo profile with the case's network, sizes and settings. */
+    static TrainingConfig config(String network, int batch, int averaging, int workers, int size, String cache,
+                                 String widthMultiplier, boolean shared) {
+        return PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
+                "train.training-master=" + (shared ? "gradient-sharing" : "parameter-averaging"),
+                "train.gradient-sharing.controller-address=127.0.0.1",
+                "train.network=" + network, "train.batch-size-per-worker=" + batch,
+                "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
+                "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size,
+                "train.cache-mode=" + cache, "train.width-multiplier=" + widthMultiplier)).train();
+    }
+
     /**
      * Child-process entry: {@code TrainBench single|spark|shared|cluster <idx dir> <network> <batch> <warmup> <minibatches>
      * <workers> <averaging> [<input size> [<cache mode> [<width multiplier>]]]}; prints one {@code RESULT <json>} line.
@@ -129,14 +141,7 @@ final class TrainBench {
         io.cnnpipeline.training.dl4j.OmpThreads.honourEnvironment();   // the single-JVM cases train in this thread
         int channels = size == 28 ? 1 : 3;
         boolean shared = mode.equals("shared");
-        PipelineConfig pc = PipelineConfig.load(PipelineConfig.DEMO_PROFILE, List.of(), List.of(
-                "train.training-master=" + (shared ? "gradient-sharing" : "parameter-averaging"),
-                "train.gradient-sharing.controller-address=127.0.0.1",
-                "train.network=" + network, "train.batch-size-per-worker=" + batch,
-                "train.averaging-frequency=" + averaging, "train.workers=" + workers, "train.weight-decay=0",
-                "train.updater=nesterov", "train.learning-rate=0.01", "train.input-size=" + size,
-                "train.cache-mode=" + cache, "train.width-multiplier=" + widthMultiplier));
-        TrainingConfig config = pc.train();
+        TrainingConfig config = config(network, batch, averaging, workers, size, cache, widthMultiplier, shared);
         List<DataSet> data = minibatches(idx, batch, warmup + measured, size);
         io.cnnpipeline.training.TrainableNetwork net = io.cnnpipeline.training.TrainableNetwork.of(
                 Networks.create(config, size, size, channels, 10));

@@ -403,6 +403,18 @@ public final class Cli {
                     dataset != null && (channels == null || classes == null) ? " (dataset " + dataset.uri() + ")"
                             : "");
             parent.out.print(io.cnnpipeline.training.zoo.NetworkSummary.of(config.train(), size, size, c, k).render());
+            int batch = config.train().batchSizePerWorker();
+            int workers = Math.max(1, config.train().workers());
+            long cached = dataset == null ? 0
+                    : (dataset.count(io.cnnpipeline.dataset.ShardSchema.TRAIN) + workers - 1) / workers;
+            try {
+                parent.out.println(io.cnnpipeline.training.WorkerMemory.estimate(config.train(), size, size, c, k,
+                        batch, cached).summary(batch) + (dataset == null
+                        ? " (no dataset: cached minibatches not counted)"
+                        : String.format(java.util.Locale.ROOT, " (%d workers)", workers)));
+            } catch (RuntimeException e) {   // a layer without DL4J's memory report
+                parent.out.println("memory per worker: no estimate (" + e + ")");
+            }
             return 0;
         }
 

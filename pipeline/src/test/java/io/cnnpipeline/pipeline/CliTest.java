@@ -135,6 +135,8 @@ class CliTest {
                 "--set", "preprocess.channels=1", "--set", "train.dataset=" + tmp.resolve("not-written"));
         assertEquals("0", none[0], none[2]);
         assertTrue(none[1].startsWith("lenet on 1x28x28 input, 1000 classes\n"), none[1]);
+        assertTrue(none[1].contains("memory per worker at minibatch ")
+                && none[1].contains("(no dataset: cached minibatches not counted)"), none[1]);
 
         Path dataset = tmp.resolve("dataset");
         Files.createDirectories(dataset);

@@ -103,6 +103,7 @@ public final class TrainingJob {
     public static TrainResult run(SparkSession spark, TrainingConfig config, String resolvedConfig,
                                   Listener listener) {
         Run run = new Run(spark, config);
+        run.checkMemory();
         run.openRunDirectory(resolvedConfig);
         tell(() -> listener.started(run.runDir.toString(), run.dataset.contentFingerprint()));
         run.prepareNetwork();
@@ -188,6 +189,33 @@ public final class TrainingJob {
             this.size = config.inputSize();
             this.normalizer = new Normalizer(dataset.stats().mean(), dataset.stats().std());
             this.workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
+        }
+
+        /**
+         * Estimates a worker's memory at the largest minibatch of the run ({@link WorkerMemory}) and refuses to start
+         * when the executors' settings cannot hold it, before anything is written.
+         *
+         * @throws io.cnnpipeline.core.StageFailedException naming the figures and the setting to change
+         */
+        void checkMemory() {
+            int batch = config.batchSizePerWorker();
+            for (int b : config.batchSizeSchedule().values()) {
+                batch = Math.max(batch, b);
+            }
+            long imagesPerWorker = (dataset.count(ShardSchema.TRAIN) + workers - 1) / workers;
+            WorkerMemory memory;
+            try {
+                memory = WorkerMemory.estimate(config, size, size, channels, classes, batch, imagesPerWorker);
+            } catch (RuntimeException e) {   // a layer without DL4J's memory report
+                LOG.warn("train: no memory estimate for {}: {}", config.network().id(), e.toString());
+                return;
+            }
+            LOG.info("train: {}", memory.summary(batch));
+            List<String> problems = memory.problems(jsc.getConf(), workers);
+            if (!problems.isEmpty()) {
+                throw new io.cnnpipeline.core.StageFailedException("Cannot train " + config.network().id()
+                        + " with " + workers + " workers: " + String.join("; ", problems));
+            }
         }
 
         boolean gradientSharing() {
