@@ -154,7 +154,8 @@ public record IngestConfig(Map<String, String> inputs, Map<String, String> manif
             .doc("Parquet row-group size.");
     public static final ConfigKey<Long> PARTITION_BYTES = SECTION.bytes("partition-bytes", 134217728)
             .validIf(b -> b >= 1 << 20, "must be at least 1 MiB")
-            .doc("Input bytes per read task (Spark's spark.sql.files.maxPartitionBytes); one task never gets more.");
+            .doc("Input bytes per read task, as Spark's spark.sql.files.maxPartitionBytes: files are spread by a hash "
+                    + "of their path over enough tasks that each gets about this many bytes.");
     public static final ConfigKey<Long> FILE_OPEN_COST_BYTES = SECTION.bytes("file-open-cost-bytes", 262144)
             .validIf(b -> b >= 0, "must be >= 0")
             .doc("Bytes each file is charged when packing files into tasks, so that many small files share a task "

@@ -72,9 +72,10 @@ import org.slf4j.LoggerFactory;
  * Parquet shards ({@link ShardSchema}), {@code classes.json}, {@code stats.json}, a quarantine table and
  * {@code _manifest.json}.
  *
- * <p>Files are read with Spark's {@code binaryFile} source (partitions packed by bytes, so many small files do not
- * make many tasks), decoded, resized and encoded on the executors; nothing but counts and statistics reaches the
- * driver. Every input is either written or quarantined with its reason, and the job checks
+ * <p>The folders below the inputs are walked by a Spark job ({@link FolderWalk}: the driver lists one level of
+ * folders, never the files), and the files are spread over tasks by a hash of their path, packed by bytes as Spark's
+ * file sources pack them ({@code partition-bytes}, each file charged {@code file-open-cost-bytes}), then read,
+ * decoded, resized and encoded on the executors; nothing but counts and statistics reaches the driver. Every input is either written or quarantined with its reason, and the job checks
  * {@code inputs = written + quarantined} against the shards it wrote before publishing. The dataset is written into a
  * hidden staging directory and published by one rename, so a failed or killed job leaves nothing that reads as a
  * dataset. Split assignment (train/validation) is a hash of (seed, key): the same in any partitioning.
@@ -146,9 +147,8 @@ public final class IngestJob {
         Ingest ingest = new Ingest(spark, config);
         ingest.checkOutputAndCodec();
         ingest.resolveInputs();
-        ingest.setScanSettings();
         try {
-            return ingest.publish(ingest.process(ingest.readFolderInputs()));
+            return ingest.publish(ingest.process());
         } finally {
             ingest.cleanUp();
         }
@@ -169,10 +169,10 @@ public final class IngestJob {
         final Map<String, String> labelledFolders = new LinkedHashMap<>();
         /** Split → rows (key, split, label, path) of its manifest or label file. */
         final Map<String, Dataset<Row>> manifestRows = new LinkedHashMap<>();
-        /** Spark session settings changed for the scan, with their previous values (null = unset). */
-        final Map<String, String> previous = new LinkedHashMap<>();
         List<String> classes;
         Dataset<Row> processedRows;
+        /** Every entry below the folder inputs ({@link FolderWalk}), persisted while the job runs. */
+        JavaRDD<Row> walk;
         /** Entries below the folder inputs that are not inputs, by reason, and a sample of their paths. */
         final Map<String, Long> ignored = new TreeMap<>();
         final List<String> ignoredSample = new ArrayList<>();
@@ -245,75 +245,32 @@ public final class IngestJob {
         }
 
         /**
-         * binaryFile packs files into partitions of up to partition-bytes, charging each file an open cost; Spark's
-         * 4 MB default cost makes ~32 small images per task, far too few. These are session settings read when the
-         * first action plans the scan, so they stay set for the job and are restored by {@link #cleanUp()}.
-         */
-        void setScanSettings() {
-            for (String[] kv : new String[][] {
-                {"spark.sql.files.maxPartitionBytes", Long.toString(config.partitionBytes())},
-                {"spark.sql.files.openCostInBytes", Long.toString(config.fileOpenCostBytes())}}) {
-                previous.put(kv[0], spark.conf().contains(kv[0]) ? spark.conf().get(kv[0]) : null);
-                spark.conf().set(kv[0], kv[1]);
-            }
-        }
-
-        /** The files of the class-folder roots (path, length, content, input_split), or null if there are none. */
-        Dataset<Row> readFolderInputs() {
-            Dataset<Row> files = null;
-            for (Map.Entry<String, String> e : roots.entrySet()) {
-                if (!config.pathGlob().isEmpty() && globMatches(e.getValue(), config.pathGlob(), hadoop).isEmpty()) {
-                    LOG.warn("preprocess: no path under {} matches preprocess.path-glob = {}", e.getValue(),
-                            config.pathGlob());
-                    continue;
-                }
-                Dataset<Row> df = spark.read().format("binaryFile")
-                        .option("pathGlobFilter", extensionGlob(config.extensions()))
-                        .option("recursiveFileLookup", "true")
-                        .load(config.pathGlob().isEmpty() ? e.getValue() : e.getValue() + "/" + config.pathGlob())
-                        .select(col("path"), col("length"), col("content"))
-                        .withColumn("input_split", lit(e.getKey()));
-                files = files == null ? df : files.union(df);
-            }
-            return files;
-        }
-
-        /**
          * Every input as one row of {@link #PROCESSED_SCHEMA} — decoded, or quarantined with its reason: folder files,
          * manifest and label-file rows, files a label file does not list, and empty files (which Spark's file
          * sources skip); persisted, and split by class when {@code stratify-splits} is on.
          */
-        Dataset<Row> process(Dataset<Row> files) {
+        Dataset<Row> process() {
             RecordProcessor processor = new RecordProcessor(config, classes);
-            JavaRDD<Row> processed = files == null ? spark.emptyDataFrame().javaRDD()
-                    : files.javaRDD().mapPartitions(new DecodePartition(processor, roots));
+            Map<String, String> folders = new LinkedHashMap<>(roots);
+            folders.putAll(labelledFolders);
+            walk = FolderWalk.walk(spark, folders, config.extensions(), config.pathGlob());
+            noteIgnored(FolderWalk.ignored(walk));
+            java.util.Set<String> classRoots = new java.util.HashSet<>(roots.keySet());
+            JavaRDD<Row> files = walk.filter(r -> FolderWalk.FILE.equals(r.getString(0))
+                    && classRoots.contains(r.getString(1)));
+            JavaRDD<Row> processed = roots.isEmpty() ? spark.emptyDataFrame().javaRDD()
+                    : byPath(files, config).mapPartitions(new DecodePartition(processor, roots, RemoteFiles.of(spark)));
             if (!manifestRows.isEmpty()) {
                 processed = processed.union(Manifests.process(spark, manifestRows, processor, config));
             }
             for (Map.Entry<String, String> e : labelledFolders.entrySet()) {
-                Listing listing = listing(e.getValue(), config.extensions(), config.pathGlob(), hadoop);
-                noteIgnored(listing);
-                processed = processed.union(Manifests.unlisted(spark, e.getKey(), e.getValue(),
-                        config.labelFiles().get(e.getKey()), manifestRows.get(e.getKey()), listing.files(),
+                String split = e.getKey();
+                processed = processed.union(Manifests.unlisted(spark, split, e.getValue(),
+                        config.labelFiles().get(split), manifestRows.get(split),
+                        walk.filter(r -> FolderWalk.FILE.equals(r.getString(0)) && split.equals(r.getString(1))),
                         processor));
             }
-            List<Row> emptyFiles = new ArrayList<>();
-            for (Map.Entry<String, String> e : roots.entrySet()) {
-                Listing listing = listing(e.getValue(), config.extensions(), config.pathGlob(), hadoop);
-                noteIgnored(listing);
-                for (Map.Entry<String, Long> file : listing.files().entrySet()) {
-                    if (file.getValue() != 0) {
-                        continue;
-                    }
-                    String path = file.getKey();
-                    String relative = path.substring(e.getValue().length() + 1);
-                    emptyFiles.add(quarantinedRow(e.getKey() + "/" + relative, e.getKey(),
-                            relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "", path,
-                            "empty-file", null, "file has 0 bytes", 0L));
-                }
-            }
             processedRows = spark.createDataFrame(processed, PROCESSED_SCHEMA)
-                    .union(spark.createDataFrame(emptyFiles, PROCESSED_SCHEMA))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             return config.stratifySplits() ? stratify(processedRows, config) : processedRows;
         }
@@ -418,17 +375,13 @@ public final class IngestJob {
             }
         }
 
-        /** Restores the session's scan settings and removes what the job left (cached rows, staging directory). */
+        /** Removes what the job left (cached rows and listing, staging directory). */
         void cleanUp() {
-            for (Map.Entry<String, String> e : previous.entrySet()) {
-                if (e.getValue() == null) {
-                    spark.conf().unset(e.getKey());
-                } else {
-                    spark.conf().set(e.getKey(), e.getValue());
-                }
-            }
             if (processedRows != null) {
                 processedRows.unpersist();
+            }
+            if (walk != null) {
+                walk.unpersist();
             }
             HadoopFiles.deleteQuietly(outFs, staging);
         }
@@ -442,6 +395,23 @@ public final class IngestJob {
         long byRows = (rows + config.maxRecordsPerFile() - 1) / config.maxRecordsPerFile();
         long byBytes = config.shardBytes() > 0 ? (imageBytes + config.shardBytes() - 1) / config.shardBytes() : 0;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.max(byRows, byBytes)));
+    }
+
+    /**
+     * The listed files ({@link FolderWalk} rows) spread over tasks by a hash of their path and sorted by path within
+     * each task, so that which task reads a file, and in what order, does not depend on how the listing was split.
+     * Tasks are packed by bytes as Spark's file sources pack them: {@code partition-bytes} per task, each file
+     * charged its length plus {@code file-open-cost-bytes}, and at least the default parallelism.
+     */
+    static JavaRDD<Row> byPath(JavaRDD<Row> files, IngestConfig config) {
+        long openCost = config.fileOpenCostBytes();
+        long charged = files.map(r -> r.getLong(3) + openCost).fold(0L, Long::sum);
+        long partitionBytes = config.partitionBytes();
+        int tasks = (int) Math.min(Integer.MAX_VALUE, Math.max(files.context().defaultParallelism(),
+                (charged + partitionBytes - 1) / partitionBytes));
+        return files.mapToPair(r -> new scala.Tuple2<>(r.getString(2), r))
+                .repartitionAndSortWithinPartitions(new org.apache.spark.HashPartitioner(tasks))
+                .values();
     }
 
     /**
@@ -568,10 +538,10 @@ public final class IngestJob {
                 FileStatus st = fs.getFileStatus(match);
                 if (st.isDirectory()) {
                     dirs.push(match);
-                } else if (hasExtension(match.getName(), extensions)) {
+                } else if (FolderWalk.hasExtension(match.getName(), extensions)) {
                     files.put(fs.makeQualified(match).toString(), st.getLen());
                 } else {
-                    ignore.accept("not-an-image-extension", match);
+                    ignore.accept(FolderWalk.NOT_AN_IMAGE, match);
                 }
             }
             while (!dirs.isEmpty()) {
@@ -579,18 +549,18 @@ public final class IngestJob {
                 while (it.hasNext()) {
                     FileStatus st = it.next();
                     String name = st.getPath().getName();
-                    if (name.startsWith(".") || name.startsWith("_")) {
-                        ignore.accept("hidden", st.getPath());
+                    if (FolderWalk.hidden(name)) {
+                        ignore.accept(FolderWalk.HIDDEN, st.getPath());
                         continue;
                     }
                     if (st.isDirectory()) {
                         dirs.push(st.getPath());
                         continue;
                     }
-                    if (hasExtension(name, extensions)) {
+                    if (FolderWalk.hasExtension(name, extensions)) {
                         files.put(fs.makeQualified(st.getPath()).toString(), st.getLen());
                     } else {
-                        ignore.accept("not-an-image-extension", st.getPath());
+                        ignore.accept(FolderWalk.NOT_AN_IMAGE, st.getPath());
                     }
                 }
             }
@@ -598,33 +568,6 @@ public final class IngestJob {
             throw new UncheckedIOException("Cannot list " + root + ": " + e.getMessage(), e);
         }
         return new Listing(files, ignored, sample);
-    }
-
-    private static boolean hasExtension(String name, List<String> extensions) {
-        int dot = name.lastIndexOf('.');
-        return extensions.contains(dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT));
-    }
-
-    /**
-     * A Hadoop glob matching the extensions in any letter case, e.g. {@code *.{[pP][nN][gG],[jJ][pP][gG]}}: the
-     * driver's listing compares extensions case-insensitively, so {@code photo.Png} must be read by the
-     * {@code binaryFile} source too, or it would be listed and then lost.
-     */
-    static String extensionGlob(List<String> extensions) {
-        List<String> variants = new ArrayList<>();
-        for (String ext : extensions) {
-            StringBuilder any = new StringBuilder();
-            for (char c : ext.toCharArray()) {
-                char upper = Character.toUpperCase(c);
-                if (Character.isLetter(c) && upper != c) {
-                    any.append('[').append(c).append(upper).append(']');
-                } else {
-                    any.append(c);
-                }
-            }
-            variants.add(any.toString());
-        }
-        return "*.{" + String.join(",", variants) + "}";
     }
 
     private static DatasetStats trainStats(Dataset<Row> all, int channels, Map<String, Long> classCounts) {
@@ -773,18 +716,21 @@ public final class IngestJob {
     }
 
     /**
-     * Executor side: one partition of {@code binaryFile} rows ({@code path, length, content, input_split}) of
-     * class-folder inputs into processed rows.
+     * Executor side: one partition of listed class-folder files ({@link FolderWalk} rows: kind, input split, path,
+     * length) read and turned into processed rows: empty files, files outside a class folder, files of a class the
+     * train input does not have and unreadable files quarantined with their reason.
      */
     static final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
         private static final long serialVersionUID = 1L;
 
         private final RecordProcessor processor;
         private final Map<String, String> roots;
+        private final RemoteFiles files;
 
-        DecodePartition(RecordProcessor processor, Map<String, String> roots) {
+        DecodePartition(RecordProcessor processor, Map<String, String> roots, RemoteFiles files) {
             this.processor = processor;
             this.roots = new HashMap<>(roots);
+            this.files = files;
         }
 
         @Override
@@ -793,14 +739,17 @@ public final class IngestJob {
         }
 
         private Row process(Row file, ImageDecoder decoder, ImageEncoder encoder) {
-            String path = file.getString(0);
-            long size = file.getLong(1);
-            String inputSplit = file.getString(3);
+            String inputSplit = file.getString(1);
+            String path = file.getString(2);
+            long size = file.getLong(3);
             String root = roots.get(inputSplit);
             String relative = path.startsWith(root + "/") ? path.substring(root.length() + 1) : path;
             String key = inputSplit + "/" + relative;
             int slash = relative.indexOf('/');
             String className = slash > 0 ? relative.substring(0, slash) : "";
+            if (size == 0) {
+                return quarantinedRow(key, inputSplit, className, path, "empty-file", null, "file has 0 bytes", 0L);
+            }
             if (slash <= 0) {
                 return processor.quarantine(key, inputSplit, className, path, size, "no-class-folder",
                         null, "file is not inside a class folder of " + root);
@@ -809,7 +758,12 @@ public final class IngestJob {
                 return processor.quarantine(key, inputSplit, className, path, size, "unknown-class", null,
                         "class folder '" + className + "' does not exist in the train input");
             }
-            return processor.process(key, inputSplit, className, path, size, (byte[]) file.get(2), decoder,
+            RemoteFiles.Content content = files.read(path, size);
+            if (!content.ok()) {
+                return processor.quarantine(key, inputSplit, className, path, content.size(), content.reason(),
+                        content.exceptionClass(), content.message());
+            }
+            return processor.process(key, inputSplit, className, path, content.size(), content.bytes(), decoder,
                     encoder);
         }
     }

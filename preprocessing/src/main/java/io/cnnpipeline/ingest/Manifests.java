@@ -155,19 +155,15 @@ final class Manifests {
     /**
      * Quarantine rows ({@code missing-label}) for the files of a labelled folder that its label file does not list.
      *
-     * @param files every file of the folder (qualified URI → bytes), as listed on the driver
+     * @param files the folder's image files, as {@link FolderWalk} rows (kind, split, qualified path, length)
      */
     static JavaRDD<Row> unlisted(SparkSession spark, String split, String folder, String labelFile,
-                                 Dataset<Row> labelled, Map<String, Long> files, IngestJob.RecordProcessor processor) {
+                                 Dataset<Row> labelled, JavaRDD<Row> files, IngestJob.RecordProcessor processor) {
         String base = HadoopFiles.fs(folder, spark.sparkContext().hadoopConfiguration())
                 .makeQualified(new Path(folder)).toString();
-        List<Row> listing = new ArrayList<>();
-        for (Map.Entry<String, Long> f : files.entrySet()) {
-            listing.add(RowFactory.create(f.getKey(), f.getValue()));
-        }
         StructType schema = new StructType().add("path", DataTypes.StringType, false)
                 .add("length", DataTypes.LongType, false);
-        return spark.createDataFrame(listing, schema)
+        return spark.createDataFrame(files.map(r -> RowFactory.create(r.getString(2), r.getLong(3))), schema)
                 .join(labelled.select(col("path")), "path", "left_anti")
                 .javaRDD()
                 .map(r -> {

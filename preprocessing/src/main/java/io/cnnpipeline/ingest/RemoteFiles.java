@@ -52,8 +52,8 @@ public final class RemoteFiles implements Serializable {
         }
     }
 
-    /** Reads the whole file at {@code path} (a Hadoop path or URI); never throws for a file that cannot be read. */
-    public Content read(String path) {
+    /** The driver's Hadoop configuration, as broadcast (built once per deserialized reader). */
+    public Configuration configuration() {
         if (conf == null) {
             Configuration c = new Configuration(false);
             for (Map.Entry<String, String> e : settings.value().entrySet()) {
@@ -61,6 +61,43 @@ public final class RemoteFiles implements Serializable {
             }
             conf = c;
         }
+        return conf;
+    }
+
+    /**
+     * Reads a file whose length a listing gave, without asking the filesystem for its status first (one request per
+     * file instead of two on HDFS or an object store); a file that has changed length since is read again as
+     * {@link #read(String)} does. Never throws for a file that cannot be read.
+     *
+     * @param listedLength the file's length in bytes when it was listed
+     */
+    public Content read(String path, long listedLength) {
+        if (listedLength <= 0 || listedLength > Integer.MAX_VALUE - 16) {
+            return read(path);
+        }
+        try {
+            Path p = new Path(path);
+            byte[] content = new byte[(int) listedLength];
+            try (InputStream in = p.getFileSystem(configuration()).open(p)) {
+                org.apache.commons.io.IOUtils.readFully(in, content);
+                if (in.read() != -1) {
+                    return read(path);
+                }
+            }
+            return new Content(listedLength, content, null, null, null);
+        } catch (java.io.EOFException e) {
+            return read(path);
+        } catch (FileNotFoundException e) {
+            return new Content(0, null, "missing-file", e.getClass().getName(), "no such file");
+        } catch (IOException | RuntimeException e) {
+            return new Content(listedLength, null, "read-failed", e.getClass().getName(),
+                    String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** Reads the whole file at {@code path} (a Hadoop path or URI); never throws for a file that cannot be read. */
+    public Content read(String path) {
+        Configuration conf = configuration();
         long size = 0;
         try {
             Path p = new Path(path);
