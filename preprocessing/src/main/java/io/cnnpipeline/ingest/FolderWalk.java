@@ -42,6 +42,8 @@ final class FolderWalk {
     static final String HIDDEN = "hidden";
     static final String NOT_AN_IMAGE = "not-an-image-extension";
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FolderWalk.class);
+
     /** Ignored paths kept as a sample (the first in path order). */
     static final int SAMPLE = 10;
 
@@ -97,13 +99,20 @@ final class FolderWalk {
     }
 
     /**
-     * The ignored entries of a walk: count per reason and a sample of paths.
+     * The ignored entries of a walk: count per reason and a sample of paths (the first action on the walk, so it
+     * logs how long the listing took).
      */
     static IngestJob.Listing ignored(JavaRDD<Row> walk) {
-        JavaRDD<Row> ignored = walk.filter(r -> !FILE.equals(r.getString(0)));
-        Map<String, Long> counts = new TreeMap<>(ignored.mapToPair(r -> new Tuple2<>(r.getString(0), 1L))
+        long start = System.nanoTime();
+        Map<String, Long> counts = new TreeMap<>(walk.mapToPair(r -> new Tuple2<>(r.getString(0), 1L))
                 .reduceByKey(Long::sum).collectAsMap());
-        List<String> sample = ignored.map(r -> r.getString(2)).takeOrdered(SAMPLE);
+        long files = counts.getOrDefault(FILE, 0L);
+        counts.remove(FILE);
+        LOG.info(String.format(Locale.ROOT, "preprocess: listed %d image files and %d other entries in %.1f s (%d "
+                + "listing tasks)", files, counts.values().stream().mapToLong(Long::longValue).sum(),
+                (System.nanoTime() - start) / 1e9, walk.getNumPartitions()));
+        List<String> sample = walk.filter(r -> !FILE.equals(r.getString(0))).map(r -> r.getString(2))
+                .takeOrdered(SAMPLE);
         return new IngestJob.Listing(Map.of(), counts, sample);
     }
 
