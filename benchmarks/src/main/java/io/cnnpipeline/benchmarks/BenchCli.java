@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cnn-pipeline bench", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         description = "Benchmarks that print figures (not tests).",
         subcommands = {BenchCli.BenchAugment.class, BenchCli.BenchDecode.class, BenchCli.BenchTrain.class,
-            BenchCli.BenchInfer.class, BenchCli.BenchMemory.class})
+            BenchCli.BenchInfer.class, BenchCli.BenchMemory.class, BenchCli.BenchIngest.class})
 public final class BenchCli implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -329,6 +329,24 @@ public final class BenchCli implements Callable<Integer> {
         }
     }
 
+    /**
+     * The {@code --networks} cases of the memory and infer benches: each {@code NETWORK@SIZE} as {name, size}.
+     *
+     * @throws InvalidConfigException if a case is not NETWORK@SIZE with SIZE >= 28 pixels, or names no network
+     */
+    static List<String[]> networkCases(List<String> networks) {
+        List<String[]> cases = new ArrayList<>();
+        for (String c : networks) {
+            String[] parts = c.split("@", -1);
+            InvalidConfigException.require(parts.length == 2 && parts[1].matches("\\d+")
+                    && Integer.parseInt(parts[1]) >= 28, "--networks", "each case must be NETWORK@SIZE with "
+                    + "SIZE >= 28", c);
+            Cli.option("--networks", io.cnnpipeline.training.zoo.Network.class, parts[0]);
+            cases.add(parts);
+        }
+        return cases;
+    }
+
     @Command(name = "memory", description = "Estimated against measured memory of training: for each network, "
             + "a one-thread training JVM (as the train bench's single-1 case) fits a few minibatches and its peak "
             + "resident set (VmHWM) is set beside the estimate of WorkerMemory (JVM base + DL4J's training-memory "
@@ -356,14 +374,7 @@ public final class BenchCli implements Callable<Integer> {
         public Integer call() throws Exception {
             java.io.PrintWriter out = spec.commandLine().getOut();
             InvalidConfigException.require(batch >= 1 && minibatches >= 1, "--batch", "must be positive", batch);
-            List<String[]> cases = new ArrayList<>();
-            for (String c : networks) {
-                String[] parts = c.split("@");
-                InvalidConfigException.require(parts.length == 2 && parts[1].matches("\\d+")
-                        && Integer.parseInt(parts[1]) >= 28, "--networks", "must be NETWORK@SIZE, size >= 28", c);
-                Cli.option("--networks", io.cnnpipeline.training.zoo.Network.class, parts[0]);
-                cases.add(parts);
-            }
+            List<String[]> cases = networkCases(networks);
             java.nio.file.Path idx = io.cnnpipeline.pipeline.Demo.ensureFashionMnist(
                     PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
             out.printf(java.util.Locale.ROOT, "bench memory: batch %d, %d minibatches after 1 warm-up, 1 thread%n",
@@ -393,6 +404,63 @@ public final class BenchCli implements Callable<Integer> {
                         "estimateOverMeasured", ratio));
             }
             writeJson(out, "bench memory", output, Map.of("batch", batch, "minibatches", minibatches, "cases", rows));
+            return 0;
+        }
+    }
+
+    @Command(name = "ingest", description = "The preprocess job on a large input of small files: --files real "
+            + "Fashion-MNIST PNGs (the 70,000 written out again under distinct names, class-per-folder) ingested in "
+            + "local mode by a JVM whose heap is capped at --driver-heap; prints wall time, images/s, peak heap after "
+            + "GC, peak RSS, task and stage counts and the largest task Spark warned of.")
+    static final class BenchIngest implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--files", defaultValue = "1000000", description = "Images to generate and ingest; default "
+                + "${DEFAULT-VALUE}.")
+        int files;
+
+        @Option(names = "--dir", defaultValue = "work/bench-ingest", description = "Where the images are written "
+                + "(kept and reused by later runs with the same --files) and the dataset goes; default "
+                + "${DEFAULT-VALUE}.")
+        java.nio.file.Path dir;
+
+        @Option(names = "--driver-heap", defaultValue = "1g", description = "Heap of the ingest JVM (-Xmx); default "
+                + "${DEFAULT-VALUE}.")
+        String heap;
+
+        @Option(names = "--cores", defaultValue = "2", description = "Spark local[N] cores; default "
+                + "${DEFAULT-VALUE}.")
+        int cores;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures as JSON here.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            InvalidConfigException.require(files >= 1, "--files", "must be >= 1", files);
+            InvalidConfigException.require(cores >= 1, "--cores", "must be >= 1", cores);
+            InvalidConfigException.require(heap.matches("\\d+[kKmMgG]?"), "--driver-heap", "must be a JVM size "
+                    + "such as 1g or 768m", heap);
+            java.nio.file.Path idx = io.cnnpipeline.pipeline.Demo.ensureFashionMnist(
+                    PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
+            java.nio.file.Path images = dir.toAbsolutePath().resolve("images");
+            IngestBench.generate(idx, images, files, out);
+            out.flush();
+            IngestBench.Result r = IngestBench.runJvm(images, dir.toAbsolutePath().resolve("dataset"), heap, cores);
+            out.printf(java.util.Locale.ROOT, "bench ingest: %,d files, local[%d], -Xmx%s%n", r.files(), cores, heap);
+            out.printf(java.util.Locale.ROOT, "  inputs %,d = written %,d + quarantined %,d; %,d other entries "
+                    + "ignored; content sha256 %s%n", r.inputs(), r.written(), r.quarantined(), r.ignored(),
+                    r.contentSha256());
+            out.printf(java.util.Locale.ROOT, "  listing: %.1f s in %,d tasks%n", r.listingSeconds(),
+                    r.listingTasks());
+            out.printf(java.util.Locale.ROOT, "  %.0f s, %.0f images/s; peak heap after GC %.0f MB; peak RSS %.0f MB%n",
+                    r.seconds(), r.imagesPerSecond(), r.peakHeapAfterGcBytes() / 1e6, r.peakRssBytes() / 1e6);
+            out.printf(java.util.Locale.ROOT, "  %,d tasks in %,d stages; largest task warned of: %s%n", r.tasks(),
+                    r.stages(), r.largestTaskKiB() < 0 ? "none (every task under Spark's 1,000 KiB)"
+                            : r.largestTaskKiB() + " KiB (stage " + r.largestTaskStage() + ")");
+            writeJson(out, "bench ingest", output, r);
             return 0;
         }
     }
@@ -429,15 +497,7 @@ public final class BenchCli implements Callable<Integer> {
             InvalidConfigException.require(batch >= 1, "--batch", "must be >= 1", batch);
             InvalidConfigException.require(seconds > 0 && warmup >= 0, "--seconds", "must be > 0 (and --warmup >= 0)",
                     seconds);
-            List<String[]> cases = new ArrayList<>();
-            for (String c : networks) {
-                String[] parts = c.split("@", -1);
-                InvalidConfigException.require(parts.length == 2 && parts[1].matches("\\d+")
-                        && Integer.parseInt(parts[1]) >= 28, "--networks", "each case must be NETWORK@SIZE with "
-                        + "SIZE >= 28", c);
-                Cli.option("--networks", io.cnnpipeline.training.zoo.Network.class, parts[0]);
-                cases.add(parts);
-            }
+            List<String[]> cases = networkCases(networks);
             java.nio.file.Path idx = io.cnnpipeline.pipeline.Demo.ensureFashionMnist(
                     PipelineConfig.defaults(PipelineConfig.DEMO_PROFILE).demoFashionMnistDir());
             out.printf(java.util.Locale.ROOT, "bench infer: batch %d, %.0f s per case after %.0f s warm-up, "
