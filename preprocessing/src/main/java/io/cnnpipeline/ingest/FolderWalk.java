@@ -65,7 +65,11 @@ final class FolderWalk {
             String split = root.getKey();
             FileSystem fs = io.cnnpipeline.core.HadoopFiles.fs(root.getValue(), hadoop);
             try {
-                for (Path match : IngestJob.globMatches(root.getValue(), glob, hadoop)) {
+                List<Path> matches = IngestJob.globMatches(root.getValue(), glob, hadoop);
+                if (matches.isEmpty()) {
+                    LOG.warn("preprocess: no path under {} matches preprocess.path-glob = {}", root.getValue(), glob);
+                }
+                for (Path match : matches) {
                     FileStatus st = fs.getFileStatus(match);
                     if (!st.isDirectory()) {
                         entries.add(entry(fs.makeQualified(match), st.getLen(), split, extensions));

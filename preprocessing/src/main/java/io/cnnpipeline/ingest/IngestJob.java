@@ -75,10 +75,10 @@ import org.slf4j.LoggerFactory;
  * <p>The folders below the inputs are walked by a Spark job ({@link FolderWalk}: the driver lists one level of
  * folders, never the files), and the files are spread over tasks by a hash of their path, packed by bytes as Spark's
  * file sources pack them ({@code partition-bytes}, each file charged {@code file-open-cost-bytes}), then read,
- * decoded, resized and encoded on the executors; nothing but counts and statistics reaches the driver. Every input is either written or quarantined with its reason, and the job checks
- * {@code inputs = written + quarantined} against the shards it wrote before publishing. The dataset is written into a
- * hidden staging directory and published by one rename, so a failed or killed job leaves nothing that reads as a
- * dataset. Split assignment (train/validation) is a hash of (seed, key): the same in any partitioning.
+ * decoded, resized and encoded on the executors; nothing but counts and statistics reaches the driver. Every input
+ * is either written or quarantined with its reason, and the job checks {@code inputs = written + quarantined}
+ * against the shards it wrote before publishing. The dataset is written into a hidden staging directory and
+ * published by one rename, so a failed or killed job leaves nothing that reads as a dataset. Split assignment (train/validation) is a hash of (seed, key): the same in any partitioning.
  *
  * <p>Driver-side entry point.
  */
@@ -246,8 +246,8 @@ public final class IngestJob {
 
         /**
          * Every input as one row of {@link #PROCESSED_SCHEMA} — decoded, or quarantined with its reason: folder files,
-         * manifest and label-file rows, files a label file does not list, and empty files (which Spark's file
-         * sources skip); persisted, and split by class when {@code stratify-splits} is on.
+         * manifest and label-file rows, files a label file does not list, and empty files; persisted, and split by
+         * class when {@code stratify-splits} is on.
          */
         Dataset<Row> process() {
             RecordProcessor processor = new RecordProcessor(config, classes);
