@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -31,17 +32,37 @@ public final class HadoopFiles {
      * Writes {@code bytes} to a temporary sibling of {@code target} and renames it into place, replacing an existing
      * file in the same rename ({@code FileContext} rename with {@code OVERWRITE}, atomic on HDFS and local disks):
      * a reader sees the old content or the new, never a partial file or none.
+     *
+     * <p>On a checksummed local filesystem ({@code file://}, Hadoop's {@link ChecksumFileSystem}) the file is written
+     * without its {@code .crc} sidecar, and a sidecar left by an earlier write is deleted first. That filesystem renames
+     * a file and then, separately, its sidecar: a process killed between the two left new content beside the old
+     * checksum, and the next read failed with a {@code ChecksumException} (seen on a driver killed while it rewrote a
+     * run's {@code rounds.jsonl}). Without a sidecar the one rename of the data file is the whole publication, as on
+     * HDFS, whose checksums live with the blocks.
      */
     public static void writeAtomically(FileSystem fs, Path target, byte[] bytes) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+        FileSystem writer = fs;
         try {
+            if (fs instanceof ChecksumFileSystem checksummed) {
+                writer = checksummed.getRawFileSystem();
+                writer.delete(checksummed.getChecksumFile(target), false);
+                try (OutputStream out = writer.create(tmp, true)) {
+                    out.write(bytes);
+                }
+                // rename(2): replaces an existing target in one step
+                if (!writer.rename(tmp, target)) {
+                    throw new IOException("rename of " + tmp + " to " + target + " failed");
+                }
+                return;
+            }
             try (OutputStream out = fs.create(tmp, true)) {
                 out.write(bytes);
             }
             org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), fs.getConf())
                     .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
         } catch (IOException e) {
-            deleteQuietly(fs, tmp);
+            deleteQuietly(writer, tmp);
             throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
         }
     }
