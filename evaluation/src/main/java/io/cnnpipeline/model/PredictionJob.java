@@ -15,7 +15,7 @@ import io.cnnpipeline.image.ImageDecodeException;
 import io.cnnpipeline.image.ImageDecoder;
 import io.cnnpipeline.image.UInt8Image;
 import io.cnnpipeline.ingest.ImagePreparation;
-import io.cnnpipeline.ingest.IngestJob;
+import io.cnnpipeline.ingest.FolderWalk;
 import io.cnnpipeline.ingest.RemoteFiles;
 import io.cnnpipeline.training.ModelMeta;
 import io.cnnpipeline.training.RunDirectory;
@@ -162,6 +162,7 @@ public final class PredictionJob {
             }
         } finally {
             model.destroy();
+            inputs.release().run();
             HadoopFiles.deleteQuietly(outFs, staging);
         }
     }
@@ -218,7 +219,10 @@ public final class PredictionJob {
     }
 
     /** The input rows ({@code path, key, size} or shard rows) and a description for logs and the summary. */
-    private record Inputs(JavaRDD<Row> rows, boolean fromDataset, String description) {
+    private record Inputs(JavaRDD<Row> rows, boolean fromDataset, String description, Runnable release) {
+        Inputs(JavaRDD<Row> rows, boolean fromDataset, String description) {
+            this(rows, fromDataset, description, () -> { });
+        }
     }
 
     private static Inputs inputs(SparkSession spark, PredictionConfig config, int partitions) {
@@ -239,22 +243,24 @@ public final class PredictionJob {
             if (!HadoopFiles.exists(fs, root)) {
                 throw new StageFailedException("Cannot read predict.input: " + root + " does not exist");
             }
-            Map<String, Long> listed = IngestJob.listFiles(root.toString(), config.extensions(), "", hadoop);
-            if (listed.isEmpty()) {
+            // Listed by the executors, folder by folder (FolderWalk): the driver never holds the list of files.
+            JavaRDD<Row> walk = FolderWalk.walk(spark, Map.of("", root.toString()), config.extensions(), "");
+            JavaRDD<Row> files = walk.filter(r -> FolderWalk.FILE.equals(r.getString(0)));
+            long listed = files.count();
+            if (listed == 0) {
+                walk.unpersist(false);
                 throw new StageFailedException("Cannot predict: no file with an extension of " + config.extensions()
                         + " below " + root + " (predict.extensions)");
             }
             String prefix = root.toString() + "/";
-            List<Row> rows = new ArrayList<>(listed.size());
-            for (Map.Entry<String, Long> e : listed.entrySet()) {
-                String path = e.getKey();
-                String key = path.startsWith(prefix) ? path.substring(prefix.length()) : new Path(path).getName();
-                rows.add(RowFactory.create(path, key, e.getValue()));
-            }
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int n = config.partitions() > 0 ? partitions
-                    : (int) Math.max(partitions, Math.min(100_000, rows.size() / 2_000));
-            return new Inputs(jsc.parallelize(rows, n), false, listed.size() + " files below " + root);
+                    : (int) Math.max(partitions, Math.min(100_000, listed / 2_000));
+            JavaRDD<Row> rows = files.map(r -> {
+                String path = r.getString(2);
+                String key = path.startsWith(prefix) ? path.substring(prefix.length()) : new Path(path).getName();
+                return RowFactory.create(path, key, r.getLong(3));
+            }).repartition(n);
+            return new Inputs(rows, false, listed + " files below " + root, () -> walk.unpersist(false));
         }
         FileSystem fs = HadoopFiles.fs(config.manifest(), hadoop);
         Path manifest = fs.makeQualified(new Path(config.manifest()));

@@ -35,12 +35,13 @@ import scala.Tuple2;
  * <p>Every entry below a root becomes one row ({@link #FILE}, {@link #HIDDEN} or {@link #NOT_AN_IMAGE}); names
  * starting with {@code .} or {@code _} are hidden, as Spark's file sources have them (a hidden folder counts once and
  * is not entered), and extensions compare in any letter case. Driver-side entry point; the walk runs on executors.
+ * Used by preprocess ({@link IngestJob}) and by batch prediction over a folder.
  */
-final class FolderWalk {
+public final class FolderWalk {
     /** Entry kinds: an image file to read, a hidden entry, a file without an image extension. */
-    static final String FILE = "file";
-    static final String HIDDEN = "hidden";
-    static final String NOT_AN_IMAGE = "not-an-image-extension";
+    public static final String FILE = "file";
+    public static final String HIDDEN = "hidden";
+    public static final String NOT_AN_IMAGE = "not-an-image-extension";
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FolderWalk.class);
 
@@ -53,11 +54,13 @@ final class FolderWalk {
     /**
      * Every entry below the roots as a row (kind, input split, qualified path, length in bytes), persisted.
      *
-     * @param roots split → qualified root URI
+     * The caller unpersists it when done.
+     *
+     * @param roots split → qualified root URI (a root may be a single file)
      * @param glob  entries below each root to read ("" = all of it; Hadoop glob syntax, relative to the root)
      * @throws UncheckedIOException if a root or a glob cannot be listed on the driver
      */
-    static JavaRDD<Row> walk(SparkSession spark, Map<String, String> roots, List<String> extensions, String glob) {
+    public static JavaRDD<Row> walk(SparkSession spark, Map<String, String> roots, List<String> extensions, String glob) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         List<Row> entries = new ArrayList<>();       // the glob's file matches and hidden first-level folders
         List<String[]> folders = new ArrayList<>();  // {split, folder, "deep" | "shallow"}

@@ -505,16 +505,6 @@ public final class IngestJob {
     }
 
     /**
-     * Files (qualified URI → length in bytes) with a listed extension under {@code root} and matching {@code glob},
-     * skipping hidden and {@code _} entries as Spark does ({@link #listing}).
-     *
-     * @throws UncheckedIOException if a directory cannot be listed
-     */
-    public static Map<String, Long> listFiles(String root, List<String> extensions, String glob, Configuration hadoop) {
-        return listing(root, extensions, glob, hadoop).files();
-    }
-
-    /**
      * Walks {@code root} (the entries matching {@code glob}, "" = everything below it) with
      * {@code listStatusIterator}: {@code listFiles} builds LocatedFileStatus objects, which on the local filesystem
      * fork a shell per file to read permissions. Extensions compare in any letter case.
