@@ -86,6 +86,8 @@ import java.util.TreeMap;
  * @param epochTimeoutMinutes cancel an epoch's Spark jobs and stop the run when its fit takes longer than this many
  *                            minutes (a hung executor or network would otherwise hold the cluster forever); the last
  *                            checkpoint stays for {@code train --resume}. 0 = no limit
+ * @param decodedCache        {@code auto}: decode the train split once and keep its uint8 pixels on the executors when
+ *                            they fit ({@link DecodedCache}); {@code off}: decode every record every epoch
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, Network network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -99,7 +101,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
                              Transfer transfer, TrainingMaster trainingMaster, GradientSharing gradientSharing,
                              CacheMode cacheMode, double widthMultiplier, double epochTimeoutMinutes,
-                             int checkpointEveryRounds)
+                             int checkpointEveryRounds, DecodedCacheMode decodedCache)
         implements Serializable {
 
     /** How workers combine their updates ({@code train.training-master}). */
@@ -152,6 +154,11 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
     /** DL4J's {@code CacheMode} for training ({@code train.cache-mode}). */
     public enum CacheMode implements ConfigEnum {
         NONE, DEVICE
+    }
+
+    /** Whether the train split is decoded once and cached ({@code train.decoded-cache}; {@link DecodedCache}). */
+    public enum DecodedCacheMode implements ConfigEnum {
+        AUTO, OFF
     }
 
     /** The {@code train} section. */
@@ -325,6 +332,13 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                     + "and checkpoint-every-minutes is then checked after every round too; train --resume continues "
                     + "at the next round, with the minibatches the interrupted run would have fitted, so a lost "
                     + "driver costs at most this many rounds. 0 = checkpoints at epoch ends only.");
+    public static final ConfigKey<DecodedCacheMode> DECODED_CACHE = SECTION.choice("decoded-cache",
+                    DecodedCacheMode.AUTO)
+            .doc("auto: decode the train split's PNG/JPEG images once, before the first epoch, and keep their uint8 "
+                    + "pixels in the executors' storage memory (Spark's columnar cache, spilling to local disk), so "
+                    + "no epoch decodes a record again; used when the decoded split takes at most half of the "
+                    + "executors' storage memory, else every epoch decodes, as with off. The trained model is the "
+                    + "same either way.");
     public static final ConfigKey<Integer> KEEP_CHECKPOINTS = SECTION.integer("keep-checkpoints", 2)
             .validIf(n -> n >= 1, "must be >= 1")
             .doc("The newest checkpoints kept.");
@@ -506,6 +520,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                 : trainingMaster);
         gradientSharing = gradientSharing == null ? GradientSharing.DEFAULT : gradientSharing;
         cacheMode = CACHE_MODE.require(cacheMode == null ? CacheMode.DEVICE : cacheMode);
+        decodedCache = DECODED_CACHE.require(decodedCache == null ? DecodedCacheMode.AUTO : decodedCache);
         requireWidthMultiplier(network, widthMultiplier, WIDTH_MULTIPLIER.name());
         require(trainingMaster != TrainingMaster.GRADIENT_SHARING || checkpointEveryRounds == 0,
                 CHECKPOINT_EVERY_ROUNDS.name(), "counts averaging rounds; gradient sharing has none (use "

@@ -109,18 +109,22 @@ public final class TrainingJob {
         run.prepareNetwork();
         run.loadSplits();
         try {
-            for (int epoch = run.firstEpoch(); epoch <= config.epochs(); epoch++) {
-                EpochMetrics m = run.fitEpoch(epoch);
-                boolean stop = run.afterEpoch(m);
-                tell(() -> listener.epoch(m));
-                if (stop) {
-                    break;
+            try {
+                for (int epoch = run.firstEpoch(); epoch <= config.epochs(); epoch++) {
+                    EpochMetrics m = run.fitEpoch(epoch);
+                    boolean stop = run.afterEpoch(m);
+                    tell(() -> listener.epoch(m));
+                    if (stop) {
+                        break;
+                    }
                 }
+            } finally {
+                HadoopFiles.deleteQuietly(run.fs, run.exportDir);
             }
+            return run.finish();
         } finally {
-            HadoopFiles.deleteQuietly(run.fs, run.exportDir);
+            run.decoded.release();
         }
-        return run.finish();
     }
 
     private static void tell(Runnable call) {
@@ -159,6 +163,8 @@ public final class TrainingJob {
         ValidationTracker validation;
         double baseRate;
         Dataset<Row> train;
+        /** The train split decoded once ({@code train.decoded-cache}), or its shard rows. */
+        DecodedCache.Result decoded;
         long trainCount;
         JavaRDD<DataSet> trainSample;
         JavaRDD<DataSet> validationBatches;
@@ -287,7 +293,9 @@ public final class TrainingJob {
 
         /** The train split, the seeded sample of it scored each epoch, and the validation minibatches. */
         void loadSplits() {
-            train = dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism());
+            decoded = DecodedCache.of(spark, dataset.shards(spark, ShardSchema.TRAIN, 2 * jsc.defaultParallelism()),
+                    config.decodedCache());
+            train = decoded.rows();
             trainCount = dataset.count(ShardSchema.TRAIN);
             if (config.trainAccuracySample() > 0) {
                 double fraction = Math.min(1.0, (double) config.trainAccuracySample() / trainCount);
