@@ -87,7 +87,7 @@ public final class BenchCli implements Callable<Integer> {
 
     @Command(name = "decode", description = "Single-thread images/s of decode -> resize short side to 256 -> JPEG "
             + "encode, the preprocess stage's per-image work, on real photographs, for each JPEG codec setting "
-            + "(imageio; turbojpeg; turbojpeg with DCT-domain scaling).")
+            + "(imageio; turbojpeg; turbojpeg with DCT-domain scaling), and Pillow's when Debian's python3-pil is installed.")
     static final class BenchDecode implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -143,6 +143,20 @@ public final class BenchCli implements Callable<Integer> {
                             r.meanMegapixels(), r.imagesPerSecond(), r.decodeMicros(), r.resizeMicros(),
                             r.encodeMicros());
                 }
+                DecodeBench.Result pillow = DecodeBench.runPillow(dir, minShortSide, warmup, seconds);
+                if (pillow == null) {
+                    out.println("bench decode: Pillow not found (apt-get install python3-pil); skipping it");
+                    continue;
+                }
+                results.add(pillow);
+                out.printf(java.util.Locale.ROOT, "%-40s %-13s %6d %8.2f %10.0f %10.0f %10.0f %10.0f%n", dir,
+                        pillow.decoder(), pillow.files(), pillow.meanMegapixels(), pillow.imagesPerSecond(),
+                        pillow.decodeMicros(), pillow.resizeMicros(), pillow.encodeMicros());
+                DecodeBench.Result best = results.stream().filter(r -> r.photos().equals(dir.toString())
+                        && !r.decoder().startsWith("pillow")).max(java.util.Comparator.comparingDouble(
+                        DecodeBench.Result::imagesPerSecond)).orElseThrow();
+                out.printf(java.util.Locale.ROOT, "%-40s %s / Pillow: %.2f%n", dir, best.decoder(),
+                        best.imagesPerSecond() / pillow.imagesPerSecond());
             }
             if (bench.output != null) {
                 java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();

@@ -115,4 +115,42 @@ final class DecodeBench {
         return new Result(name, codec.id, files.size(), mp / files.size(), n, elapsed, n / elapsed, decode / 1e3 / n,
                 resize / 1e3 / n, encode / 1e3 / n);
     }
+
+    /**
+     * The same work in Pillow (Debian's {@code python3-pil}, one Python thread; {@code bench_decode_pillow.py}: DCT
+     * draft to a short side of at least 256, EXIF orientation, BOX resize, JPEG q90), or {@code null} when Debian's
+     * python3 cannot import PIL.
+     *
+     * @throws IllegalStateException with the script's output if it fails
+     */
+    static Result runPillow(Path dir, int minShortSide, double warmupSeconds, double seconds) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python)) {
+            return null;
+        }
+        Process check = new ProcessBuilder(python.toString(), "-c", "import PIL").redirectErrorStream(true).start();
+        check.getInputStream().readAllBytes();
+        if (check.waitFor() != 0) {
+            return null;
+        }
+        Path script = Files.createTempFile("bench_decode_pillow", ".py");
+        try (var in = DecodeBench.class.getResourceAsStream("/cnn-pipeline/bench_decode_pillow.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        try {
+            Process p = new ProcessBuilder(python.toString(), script.toString(), dir.toString(),
+                    Integer.toString(minShortSide), Double.toString(warmupSeconds), Double.toString(seconds))
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            for (String line : output.split("\n")) {
+                if (line.startsWith("RESULT ")) {
+                    return io.cnnpipeline.core.Json.MAPPER.readValue(line.substring(7), Result.class);
+                }
+            }
+            throw new IllegalStateException("bench_decode_pillow.py exited with " + code + ":\n" + output);
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
 }
