@@ -48,8 +48,8 @@ public final class DecodedCache {
      *
      * @param rows          the rows to train on: the cached raw rows, or the shard rows themselves
      * @param cached        whether {@code rows} is the decoded cache
-     * @param decodedBytes  Σ width × height × channels of the split, in bytes
-     * @param storageBytes  the executors' storage memory the size was checked against, in bytes
+     * @param decodedBytes  Σ width × height × channels of the split, in bytes (-1 when off)
+     * @param storageBytes  the executors' storage memory the size was checked against, in bytes (-1 when off)
      * @param seconds       wall time of the size check and (when cached) of decoding the split once
      */
     public record Result(Dataset<Row> rows, boolean cached, long decodedBytes, long storageBytes, double seconds) {
@@ -72,17 +72,24 @@ public final class DecodedCache {
      * @throws IllegalStateException naming the key if a stored image does not decode (as training would)
      */
     public static Result of(SparkSession spark, Dataset<Row> shards, TrainingConfig.DecodedCacheMode mode) {
-        return of(spark, shards, mode, storageMemory(spark));
+        // Asked after the size job, which has the executors of a just started application registered.
+        return of(spark, shards, mode, () -> storageMemory(spark));
     }
 
     /** {@link #of(SparkSession, Dataset, TrainingConfig.DecodedCacheMode)} against {@code storageBytes}. */
     static Result of(SparkSession spark, Dataset<Row> shards, TrainingConfig.DecodedCacheMode mode,
                      long storageBytes) {
+        return of(spark, shards, mode, () -> storageBytes);
+    }
+
+    private static Result of(SparkSession spark, Dataset<Row> shards, TrainingConfig.DecodedCacheMode mode,
+                             java.util.function.LongSupplier storage) {
         long start = System.nanoTime();
         if (mode == TrainingConfig.DecodedCacheMode.OFF) {
-            return new Result(shards, false, -1, storageBytes, 0);
+            return new Result(shards, false, -1, -1, 0);
         }
         long bytes = decodedBytes(shards);
+        long storageBytes = storage.getAsLong();
         if (bytes > STORAGE_FRACTION * storageBytes) {
             LOG.info(String.format(Locale.ROOT, "train: decoding the train split every epoch: decoded it takes %s, "
                     + "more than %.0f%% of the executors' %s of storage memory (train.decoded-cache = auto; more "
