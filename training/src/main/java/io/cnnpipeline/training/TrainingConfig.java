@@ -88,6 +88,12 @@ import java.util.TreeMap;
  *                            checkpoint stays for {@code train --resume}. 0 = no limit
  * @param decodedCache        {@code auto}: decode the train split once and keep its uint8 pixels on the executors when
  *                            they fit ({@link DecodedCache}); {@code off}: decode every record every epoch
+ * @param stopAfterEpoch      fit up to this epoch in this invocation, then write the model and stop (the schedule
+ *                            still spans {@code epochs}; {@code train --resume} continues); 0 = {@code epochs}
+ * @param divergenceFactor    stop ({@link TrainingStoppedException}) when an epoch's loss exceeds this many times the
+ *                            loss of the run's first averaging round (its first epoch under gradient sharing); 0 = off
+ * @param stopAtChance        stop ({@link TrainingStoppedException}) when the validation accuracy after epoch 1 is
+ *                            within 3 binomial standard deviations of 1 / classes
  */
 public record TrainingConfig(String dataset, String runsDir, String runId, Network network, int epochs, int workers,
                              int batchSizePerWorker, int averagingFrequency, int prefetchBatches,
@@ -101,7 +107,8 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                              int earlyStoppingPatience, boolean lars, double larsTrustCoefficient,
                              Transfer transfer, TrainingMaster trainingMaster, GradientSharing gradientSharing,
                              CacheMode cacheMode, double widthMultiplier, double epochTimeoutMinutes,
-                             int checkpointEveryRounds, DecodedCacheMode decodedCache)
+                             int checkpointEveryRounds, DecodedCacheMode decodedCache, int stopAfterEpoch,
+                             double divergenceFactor, boolean stopAtChance)
         implements Serializable {
 
     /** How workers combine their updates ({@code train.training-master}). */
@@ -339,6 +346,21 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
                     + "no epoch decodes a record again; used when the decoded split takes at most half of the "
                     + "executors' storage memory, else every epoch decodes, as with off. The trained model is the "
                     + "same either way.");
+    public static final ConfigKey<Integer> STOP_AFTER_EPOCH = SECTION.integer("stop-after-epoch", 0)
+            .validIf(n -> n >= 0, "must be >= 0 (0 = train.epochs)")
+            .doc("Fit up to this epoch in this invocation, then write the model and stop; the learning-rate schedule "
+                    + "still spans train.epochs, and train --resume continues to the next stop or to train.epochs "
+                    + "as if the run had not paused (a search's rungs, a job cut into scheduler slots). A checkpoint "
+                    + "is written at this epoch. 0 = train.epochs.");
+    public static final ConfigKey<Double> DIVERGENCE_FACTOR = SECTION.number("divergence-factor", 0)
+            .validIf(f -> f == 0 || (f > 1 && Double.isFinite(f)), "must be 0 (off) or > 1")
+            .doc("Stop the run (exit 1, no checkpoint for the epoch) when an epoch's training loss exceeds this many "
+                    + "times the loss of its first averaging round (its first epoch under gradient sharing): the "
+                    + "learning rate is too high. A NaN or infinite loss always stops it. 0 = off.");
+    public static final ConfigKey<Boolean> STOP_AT_CHANCE = SECTION.bool("stop-at-chance", false)
+            .doc("Stop the run (exit 1) when the validation accuracy after epoch 1 is at chance: within 3 binomial "
+                    + "standard deviations of 1 / classes over the validation split's images. Needs a validation "
+                    + "split; without one the rule is skipped with a warning.");
     public static final ConfigKey<Integer> KEEP_CHECKPOINTS = SECTION.integer("keep-checkpoints", 2)
             .validIf(n -> n >= 1, "must be >= 1")
             .doc("The newest checkpoints kept.");
@@ -521,6 +543,10 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
         gradientSharing = gradientSharing == null ? GradientSharing.DEFAULT : gradientSharing;
         cacheMode = CACHE_MODE.require(cacheMode == null ? CacheMode.DEVICE : cacheMode);
         decodedCache = DECODED_CACHE.require(decodedCache == null ? DecodedCacheMode.AUTO : decodedCache);
+        STOP_AFTER_EPOCH.require(stopAfterEpoch);
+        require(stopAfterEpoch <= epochs, STOP_AFTER_EPOCH.name(), "must be <= train.epochs (" + epochs + ")",
+                stopAfterEpoch);
+        DIVERGENCE_FACTOR.require(divergenceFactor);
         requireWidthMultiplier(network, widthMultiplier, WIDTH_MULTIPLIER.name());
         require(trainingMaster != TrainingMaster.GRADIENT_SHARING || checkpointEveryRounds == 0,
                 CHECKPOINT_EVERY_ROUNDS.name(), "counts averaging rounds; gradient sharing has none (use "
@@ -587,6 +613,11 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
     }
 
     /** Whether checkpoints are written at all. */
+    /** The last epoch this invocation fits: {@code stopAfterEpoch}, or {@code epochs} when that is 0. */
+    public int lastEpoch() {
+        return stopAfterEpoch > 0 ? stopAfterEpoch : epochs;
+    }
+
     public boolean checkpointing() {
         return checkpointing(checkpointEveryEpochs, checkpointEveryMinutes, checkpointEveryRounds);
     }

@@ -77,8 +77,10 @@ public final class TrainingJob {
      * @throws io.cnnpipeline.core.StageFailedException if the run directory already exists (new run) or there is
      *                                                   nothing to resume
      * @throws InvalidConfigException if the augmentation cannot use the dataset (e.g. PCA lighting on luma)
-     * @throws IllegalStateException if the loss or the parameters stop being finite, or an epoch overruns
-     *                               {@code train.epoch-timeout-minutes}
+     * @throws TrainingStoppedException if a stop rule ends the run: the loss or the parameters stop being finite, the
+     *                                  loss passes {@code train.divergence-factor}, or epoch 1 is at chance
+     *                                  ({@code train.stop-at-chance})
+     * @throws IllegalStateException if an epoch overruns {@code train.epoch-timeout-minutes}
      */
     public static TrainResult run(SparkSession spark, TrainingConfig config, String resolvedConfig) {
         return run(spark, config, resolvedConfig, new Listener() {
@@ -110,7 +112,7 @@ public final class TrainingJob {
         run.loadSplits();
         try {
             try {
-                for (int epoch = run.firstEpoch(); epoch <= config.epochs(); epoch++) {
+                for (int epoch = run.firstEpoch(); epoch <= config.lastEpoch(); epoch++) {
                     EpochMetrics m = run.fitEpoch(epoch);
                     boolean stop = run.afterEpoch(m);
                     tell(() -> listener.epoch(m));
@@ -461,15 +463,7 @@ public final class TrainingJob {
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("train: cannot write the report's plots: {}", e.toString());
             }
-            if (!finite) {
-                Path good = checkpoints.latestModel();
-                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-                        "Cannot continue training: %s after epoch %d (iteration %d); %s", Double.isFinite(m.loss())
-                                ? "the parameters are not finite" : "the loss is " + m.loss(), m.epoch(),
-                        net.iterationCount(), good == null ? "no checkpoint was written"
-                                : "the last good checkpoint is " + good + " (lower train.learning-rate, then "
-                                + "train --resume)"));
-            }
+            checkStopRules(m);
             ValidationTracker.Outcome outcome = validation.observe(m.validationAccuracy());
             if (outcome.best()) {
                 HadoopFiles.writeAtomically(fs, new Path(runDir, BEST_MODEL_FILE), net.bytes());
@@ -478,7 +472,7 @@ public final class TrainingJob {
             boolean byEpochs = config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0;
             boolean byTime = config.checkpointEveryMinutes() > 0
                     && (System.nanoTime() - lastCheckpoint) / 60e9 >= config.checkpointEveryMinutes();
-            if (config.checkpointing() && (byEpochs || byTime || epoch == config.epochs())) {
+            if (config.checkpointing() && (byEpochs || byTime || epoch == config.lastEpoch())) {
                 Path written = checkpoints.write(net, Checkpoints.state(epoch, net.iterationCount(),
                         validation.plateauFactor(), validation.plateauBest(), validation.plateauEpochsSinceBest()));
                 lastCheckpoint = System.nanoTime();
@@ -489,6 +483,44 @@ public final class TrainingJob {
                         + "(best model in {})", epoch, config.earlyStoppingPatience(), BEST_MODEL_FILE);
             }
             return outcome.stop();
+        }
+
+        /**
+         * The stop rules after an epoch's metrics are written and before its checkpoint: a non-finite loss or
+         * parameters, {@code train.divergence-factor}, {@code train.stop-at-chance}.
+         *
+         * @throws TrainingStoppedException naming the rule, the figures and the last good checkpoint
+         */
+        void checkStopRules(EpochMetrics m) {
+            Path good = checkpoints.latestModel();
+            String after = good == null ? "no checkpoint was written" : "the last good checkpoint is " + good;
+            if (!finite) {
+                throw new TrainingStoppedException(TrainingStoppedException.Reason.NOT_FINITE, m.epoch(),
+                        String.format(java.util.Locale.ROOT, "Cannot continue training: %s after epoch %d (iteration "
+                                + "%d); %s", Double.isFinite(m.loss()) ? "the parameters are not finite"
+                                : "the loss is " + m.loss(), m.epoch(), net.iterationCount(), good == null ? after
+                                : after + " (lower train.learning-rate, then train --resume)"));
+            }
+            double factor = config.divergenceFactor();
+            double start = rounds.isEmpty() ? metrics.get(0).loss() : rounds.get(0).loss();
+            if (factor > 0 && m.loss() > factor * start) {
+                throw new TrainingStoppedException(TrainingStoppedException.Reason.DIVERGED, m.epoch(),
+                        String.format(java.util.Locale.ROOT, "Stopped training after epoch %d: its loss %.4f is more "
+                                + "than %s (train.divergence-factor) x the first round's %.4f; the learning rate is "
+                                + "too high; %s", m.epoch(), m.loss(), factor, start, after));
+            }
+            if (config.stopAtChance() && m.epoch() == 1) {
+                long n = validationBatches == null ? 0 : dataset.count(ShardSchema.VALIDATION);
+                if (n == 0 || m.validationAccuracy() == null) {
+                    LOG.warn("train: train.stop-at-chance is skipped: the dataset has no validation split");
+                } else if (m.validationAccuracy() <= chanceAccuracyBound(classes, n)) {
+                    throw new TrainingStoppedException(TrainingStoppedException.Reason.AT_CHANCE, 1,
+                            String.format(java.util.Locale.ROOT, "Stopped training after epoch 1 "
+                                    + "(train.stop-at-chance): validation accuracy %.2f%% is at chance for %d classes "
+                                    + "(at most %.2f%% over %,d images)", 100 * m.validationAccuracy(), classes,
+                                    100 * chanceAccuracyBound(classes, n), n));
+                }
+            }
         }
 
         /** model.zip, model-meta.json and the training statistics; the result. */
@@ -506,6 +538,11 @@ public final class TrainingJob {
                 writeStatsHtml(trainingStats, fs, new Path(runDir, "training-stats.html"), jsc);
             }
             LOG.info("train: model written to {}", modelPath);
+            if (config.lastEpoch() < config.epochs() && !metrics.isEmpty()
+                    && metrics.get(metrics.size() - 1).epoch() == config.lastEpoch()) {
+                LOG.info("train: paused after epoch {} of {} (train.stop-after-epoch); train --resume continues",
+                        config.lastEpoch(), config.epochs());
+            }
             return new TrainResult(config.runId(), runDir.toString(), modelPath.toString(), List.copyOf(metrics),
                     config.epochs(), (System.nanoTime() - start) / 1e9);
         }
@@ -584,6 +621,15 @@ public final class TrainingJob {
             }
         }
         return metrics;
+    }
+
+    /**
+     * The highest accuracy {@code train.stop-at-chance} counts as chance: 1/classes plus 3 binomial standard deviations
+     * of a guesser's accuracy over {@code images} images, {@code p + 3 sqrt(p (1 - p) / images)} with p = 1/classes.
+     */
+    static double chanceAccuracyBound(int classes, long images) {
+        double p = 1.0 / classes;
+        return p + 3 * Math.sqrt(p * (1 - p) / images);
     }
 
     /** Whether every element of a network's parameter vector is finite. */
