@@ -23,7 +23,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Cli.Version.class,
         description = "Preprocess images into Parquet shards, train a CNN with dl4j-spark parameter averaging, "
                 + "evaluate it with multi-scale test crops.",
-        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Export.class, Cli.Quarantine.class, Cli.Run.class, Cli.DemoCommand.class,
+        subcommands = {Cli.Preprocess.class, Cli.Stats.class, Cli.Train.class, Cli.Evaluate.class, Cli.Predict.class, Cli.Export.class, Cli.Search.class, Cli.Quarantine.class, Cli.Run.class, Cli.DemoCommand.class,
             Cli.ShowConfig.class, Cli.CheckCommand.class, Cli.ShowNetwork.class, Cli.AugmentPreview.class})
 public final class Cli {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -211,6 +211,40 @@ public final class Cli {
         @Override
         void run(SparkSession spark, PipelineConfig config) {
             print(parent.out, Pipeline.evaluate(spark, config));
+        }
+    }
+
+    @Command(name = "search", description = "Hyperparameter search over search.space (random, successive halving, "
+            + "hyperband, asha): trials are train runs scored on the validation split; writes leaderboard.json, "
+            + "index.html and the winner's best.conf under search.dir, and continues a killed search.")
+    static final class Search extends Stage {
+        @Option(names = "--dir", paramLabel = "DIR", description = "Search directory (same as --set search.dir=...).")
+        String dir;
+
+        @Override
+        List<String> extraOverrides() {
+            return dir == null ? List.of() : List.of("search.dir=" + com.typesafe.config.ConfigUtil.quoteString(dir));
+        }
+
+        @Override
+        void before(PipelineConfig config) {
+            io.cnnpipeline.pipeline.search.SearchJob.validate(config, config.search());
+        }
+
+        @Override
+        void run(SparkSession spark, PipelineConfig config) {
+            io.cnnpipeline.pipeline.search.SearchJob.Result r = Pipeline.search(spark, config);
+            io.cnnpipeline.pipeline.search.SearchState.Leaderboard b = r.leaderboard();
+            parent.out.println(String.format(java.util.Locale.ROOT, "search: %s, %d trials, %d epochs trained, "
+                    + "%.1f min of fitting", b.method(), b.trials(), b.epochs(), b.trainSeconds() / 60));
+            for (io.cnnpipeline.pipeline.search.SearchState.Entry e : b.entries().subList(0,
+                    Math.min(5, b.entries().size()))) {
+                parent.out.println(String.format(java.util.Locale.ROOT, "  %2d. %s  val acc %.2f%% at epoch %d  %s%s",
+                        e.rank(), e.runId(), 100 * e.validationAccuracy(), e.rung(), e.params(),
+                        e.stopped() == null ? "" : "  stopped: " + e.stopped()));
+            }
+            parent.out.println("winner: " + r.winner().runId() + "; its configuration: " + r.bestConf());
+            parent.out.println("page: " + r.dir() + "/" + io.cnnpipeline.pipeline.search.SearchJob.PAGE);
         }
     }
 

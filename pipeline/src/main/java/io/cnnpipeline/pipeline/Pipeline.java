@@ -189,6 +189,18 @@ public final class Pipeline {
         return io.cnnpipeline.model.ModelExport.onnx(trained, target, pixels, hadoop);
     }
 
+    /**
+     * A hyperparameter search ({@link io.cnnpipeline.pipeline.search.SearchJob}): trials of {@code search.space}
+     * trained from {@code config} on its dataset, scored on the validation split, under {@code search.dir};
+     * continues the search that directory holds.
+     *
+     * @throws InvalidConfigException if the search settings or a value of the space are invalid
+     * @throws io.cnnpipeline.core.StageFailedException if the directory holds another search, or a trial fails
+     */
+    public static io.cnnpipeline.pipeline.search.SearchJob.Result search(SparkSession spark, PipelineConfig config) {
+        return io.cnnpipeline.pipeline.search.SearchJob.run(spark, config);
+    }
+
     /** Runs a stage with its progress lines ({@link Progress}). */
     private static <T> T progress(SparkSession spark, String stage, java.util.function.Supplier<T> job) {
         try (Progress p = Progress.start(spark.sparkContext(), stage)) {

@@ -92,7 +92,8 @@ public final class PipelineConfig {
     /** The sections in the order the reference and {@code cnn-pipeline config} list them. */
     static final List<ConfigGroup> SECTIONS = List.of(CoreKeys.ROOT, SPARK, IngestConfig.SECTION,
             TrainingConfig.SECTION, AugmentationConfig.SECTION, EvaluationConfig.SECTION,
-            io.cnnpipeline.model.PredictionConfig.SECTION, PROGRESS, TRACKING, DEMO);
+            io.cnnpipeline.model.PredictionConfig.SECTION, io.cnnpipeline.pipeline.search.SearchConfig.SECTION,
+            PROGRESS, TRACKING, DEMO);
 
     private final Config config;
     private final boolean runIdDefaulted;
@@ -149,19 +150,7 @@ public final class PipelineConfig {
      */
     public static PipelineConfig load(String profile, List<File> files, List<String> overrides) {
         Config defaults = defaultsConfig();
-        Config merged = ConfigFactory.empty();
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                throw new InvalidConfigException("--set", "expected key=value", o);
-            }
-            String key = o.substring(0, eq).trim();
-            try {
-                merged = merged.withFallback(ConfigFactory.parseString(key + " = " + o.substring(eq + 1)));
-            } catch (ConfigException e) {
-                throw new InvalidConfigException(key, "cannot parse the value: " + e.getMessage(), o.substring(eq + 1));
-            }
-        }
+        Config merged = parseOverrides(overrides);
         for (int i = files.size() - 1; i >= 0; i--) {
             File f = files.get(i);
             if (!f.isFile()) {
@@ -197,6 +186,37 @@ public final class PipelineConfig {
                     .withFallback(resolved);
         }
         return new PipelineConfig(resolved, defaulted);
+    }
+
+    /** {@code key=value} pairs as one configuration; the first of a key wins. */
+    private static Config parseOverrides(List<String> overrides) {
+        Config merged = ConfigFactory.empty();
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new InvalidConfigException("--set", "expected key=value", o);
+            }
+            String key = o.substring(0, eq).trim();
+            try {
+                merged = merged.withFallback(ConfigFactory.parseString(key + " = " + o.substring(eq + 1)));
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key, "cannot parse the value: " + e.getMessage(), o.substring(eq + 1));
+            }
+        }
+        return merged;
+    }
+
+    /**
+     * This configuration with {@code key=value} overrides on top, validated as {@link #load} validates. Keys whose
+     * defaults follow another key ({@code train.dataset = ${preprocess.output}}) keep the value they resolved to.
+     *
+     * @throws InvalidConfigException on an unknown key or an invalid value
+     */
+    public PipelineConfig with(List<String> overrides) {
+        Config parsed = parseOverrides(overrides);
+        rejectUnknownKeys(parsed);
+        Config next = parsed.withFallback(config).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+        return new PipelineConfig(next, runIdDefaulted && !parsed.hasPath(TrainingConfig.RUN_ID.name()));
     }
 
     /**
@@ -354,6 +374,33 @@ public final class PipelineConfig {
      */
     public io.cnnpipeline.model.PredictionConfig predict() {
         return typed(this::readPredict);
+    }
+
+    /**
+     * The {@code search} settings, validated when asked for (only the {@code search} command needs a space).
+     *
+     * @throws InvalidConfigException naming the key
+     */
+    public io.cnnpipeline.pipeline.search.SearchConfig search() {
+        return typed(() -> read(io.cnnpipeline.pipeline.search.SearchConfig.builder(),
+                io.cnnpipeline.pipeline.search.SearchConfig.SECTION.keys()).build());
+    }
+
+    /**
+     * The keys whose value differs from the declared defaults, each rendered as HOCON, in declaration order (member
+     * keys of objects as their whole object): a configuration file of just these, loaded without a profile, gives
+     * this configuration again (but for a minted {@code train.run-id}).
+     */
+    public Map<String, String> changedFromDefaults() {
+        Config defaults = defaultsConfig().resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ConfigKey<?> k : keys()) {
+            String now = config.getValue(k.name()).render(ConfigRenderOptions.concise());
+            if (!now.equals(defaults.getValue(k.name()).render(ConfigRenderOptions.concise()))) {
+                out.put(k.name(), now);
+            }
+        }
+        return out;
     }
 
     /** Whether {@code predict.run-dir} names a run directory (rather than following {@code train.run-id}). */

@@ -16,6 +16,8 @@ public final class RandomStreams {
     public static final long SHUFFLE = 0x53485546L;
     /** The ND4J generator of a training task (dropout), keyed by averaging round and partition. */
     public static final long DROPOUT = 0x44524F50L;
+    /** A hyperparameter search's sampled trials, keyed by trial number and config key. */
+    public static final long SEARCH = 0x53524348L;
 
     private RandomStreams() {
     }
