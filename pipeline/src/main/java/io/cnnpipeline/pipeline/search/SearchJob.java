@@ -230,12 +230,13 @@ public final class SearchJob {
                 SortedMap<Integer, Double> loss = new TreeMap<>();
                 double train = 0;
                 for (EpochMetrics m : metrics) {
-                    if (m.validationAccuracy() == null && failed == null) {
+                    if (m.validationAccuracy() != null) {
+                        acc.put(m.epoch(), m.validationAccuracy());
+                    } else if (stopped == null && failed == null) {
                         failed = new StageFailedException("search: " + t.runId() + " has no validation accuracy: "
                                 + "the dataset needs a validation split (preprocess.validation-fraction > 0, or a "
                                 + "validation input) to score trials on");
                     }
-                    acc.put(m.epoch(), m.validationAccuracy() == null ? Double.NaN : m.validationAccuracy());
                     loss.put(m.epoch(), m.loss());
                     train += m.seconds();
                 }

@@ -40,7 +40,8 @@ public final class SearchState {
      * @param running            whether a step of it was running when the state was written (a killed search's
      *                           interrupted trial, continued from its checkpoint when the search starts again)
      * @param stopped            the early-stop rule that stopped it, or null
-     * @param validationAccuracy validation accuracy (fraction in [0, 1]) by epoch
+     * @param validationAccuracy validation accuracy (fraction in [0, 1]) by epoch (not for an epoch whose loss was not
+     *                           finite)
      * @param loss               training loss by epoch
      * @param trainSeconds       wall seconds of its epochs' fits, summed
      * @param stepSeconds        wall seconds of its steps (fit, validation, checkpoints, Spark jobs), summed
@@ -63,9 +64,9 @@ public final class SearchState {
             return String.format(java.util.Locale.ROOT, "trial-%04d", id);
         }
 
-        /** Epochs trained. */
+        /** Epochs trained (a stopped trial's last one has a loss and may have no validation accuracy). */
         public int epochs() {
-            return validationAccuracy.isEmpty() ? 0 : validationAccuracy.lastKey();
+            return loss.isEmpty() ? 0 : loss.lastKey();
         }
 
         /** As the scheduler sees it. */
