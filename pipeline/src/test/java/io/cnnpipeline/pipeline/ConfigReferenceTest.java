@@ -79,7 +79,8 @@ class ConfigReferenceTest {
                 .set(TrainingConfig.DATASET, "d").set(TrainingConfig.EPOCHS, 0).build());
         assertEquals("train.epochs", e.key());
         InvalidConfigException width = assertThrows(InvalidConfigException.class, () -> TrainingConfig.builder()
-                .set(TrainingConfig.DATASET, "d").set(TrainingConfig.WIDTH_MULTIPLIER, 2.0).build());
+                .set(TrainingConfig.DATASET, "d").set(TrainingConfig.NETWORK, io.cnnpipeline.training.zoo.Network.ALEXNET)
+                .set(TrainingConfig.WIDTH_MULTIPLIER, 2.0).build());
         assertEquals("train.width-multiplier", width.key());
         TrainingConfig wide = TrainingConfig.builder().set(TrainingConfig.DATASET, "d")
                 .set(TrainingConfig.NETWORK, Network.RESNET20).set(TrainingConfig.WIDTH_MULTIPLIER, 2.0)

@@ -122,7 +122,7 @@ class PipelineConfigTest {
         "train.training-master=allreduce|train.training-master|must be one of parameter-averaging",
         "train.cache-mode=host|train.cache-mode|must be one of none",
         "train.network=small-cnn ; train.width-multiplier=0|train.width-multiplier|must be > 0",
-        "train.network=lenet ; train.width-multiplier=2|train.width-multiplier|must be 1 for lenet",
+        "train.network=alexnet ; train.width-multiplier=2|train.width-multiplier|must be 1 for alexnet",
         "train.epoch-timeout-minutes=-1|train.epoch-timeout-minutes|must be >= 0",
         "train.training-master=gradient-sharing ; train.gradient-sharing.threshold=0|train.gradient-sharing.threshold|must be > 0",
         "train.training-master=gradient-sharing ; train.gradient-sharing.threshold-algorithm=topk|train.gradient-sharing.threshold-algorithm|must be one of adaptive",

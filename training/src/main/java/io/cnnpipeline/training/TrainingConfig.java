@@ -323,7 +323,7 @@ public record TrainingConfig(String dataset, String runsDir, String runId, Netwo
     public static final ConfigKey<Double> WIDTH_MULTIPLIER = SECTION.number("width-multiplier", 1.0)
             .validIf(w -> w > 0 && Double.isFinite(w), "must be > 0")
             .doc("Channels of every convolution x this, rounded: MobileNet's width multiplier; for resnet20 the "
-                    + "widening factor k of Wide ResNets (WRN-20-k). Dense layers keep their sizes. Only small-cnn, "
+                    + "widening factor k of Wide ResNets (WRN-20-k). Dense layers keep their sizes. Only lenet, small-cnn, "
                     + "vgg11, vgg16 and resnet20 take a value other than 1.");
     public static final ConfigKey<Integer> CHECKPOINT_EVERY_EPOCHS = SECTION.integer("checkpoint-every-epochs", 1)
             .validIf(n -> n >= 0, "must be >= 0 (0 = off)")

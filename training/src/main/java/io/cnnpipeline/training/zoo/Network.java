@@ -12,7 +12,7 @@ import java.util.List;
  */
 public enum Network implements ConfigEnum {
     /** LeCun et al. 1998, with ReLU and max pooling. */
-    LENET(false, false),
+    LENET(false, true),
     /** VGG-style 3×3 stacks with batch norm, for 28–32 px inputs. */
     SMALL_CNN(false, true),
     /** Krizhevsky et al. 2012 (one-tower, with batch norm in place of local response normalization). */

@@ -57,11 +57,11 @@ public final class Networks {
         switch (config.network().id()) {
             case "lenet":
                 return base.list()
-                        .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(20).stride(1, 1)
+                        .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(config.width(20)).stride(1, 1)
                                 .activation(Activation.RELU).build())
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1")
                                 .kernelSize(2, 2).stride(2, 2).build())
-                        .layer(new ConvolutionLayer.Builder(5, 5).name("conv2").nOut(50).stride(1, 1)
+                        .layer(new ConvolutionLayer.Builder(5, 5).name("conv2").nOut(config.width(50)).stride(1, 1)
                                 .activation(Activation.RELU).build())
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool2")
                                 .kernelSize(2, 2).stride(2, 2).build())

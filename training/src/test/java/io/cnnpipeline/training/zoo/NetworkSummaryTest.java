@@ -101,6 +101,12 @@ class NetworkSummaryTest {
                 TrainingFixtures.with(fashionMnist("resnet20"), java.util.Map.of("widthMultiplier", 4.0)), 28, 28, 1,
                 10));
         assertEquals("64x28x28", wrn.get("res2c_relu").outputShape(), "WRN-20-4: 16k");
+
+        java.util.Map<String, NetworkSummary.Row> lenet = rows(NetworkSummary.of(
+                TrainingFixtures.with(fashionMnist("lenet"), java.util.Map.of("widthMultiplier", 1.5)), 28, 28, 1, 10));
+        assertEquals("30x24x24", lenet.get("conv1").outputShape(), "LeNet's 20 x 1.5");
+        assertEquals("75x8x8", lenet.get("conv2").outputShape(), "LeNet's 50 x 1.5");
+        assertEquals("500", lenet.get("fc1").outputShape(), "dense layers keep their units");
         assertEquals("256x7x7", wrn.get("res4c_relu").outputShape(), "WRN-20-4: 64k");
     }
 
