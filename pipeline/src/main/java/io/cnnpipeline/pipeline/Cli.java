@@ -243,7 +243,9 @@ public final class Cli {
                         e.rank(), e.runId(), 100 * e.validationAccuracy(), e.rung(), e.params(),
                         e.stopped() == null ? "" : "  stopped: " + e.stopped()));
             }
-            parent.out.println("winner: " + r.winner().runId() + "; its configuration: " + r.bestConf());
+            parent.out.println("winner: " + r.winner().runId() + " (run directory " + r.dir() + "/"
+                    + io.cnnpipeline.pipeline.search.SearchJob.TRIALS + "/" + r.winner().runId()
+                    + ", for evaluate.run-dir); its configuration, for train --config: " + r.bestConf());
             parent.out.println("page: " + r.dir() + "/" + io.cnnpipeline.pipeline.search.SearchJob.PAGE);
         }
     }

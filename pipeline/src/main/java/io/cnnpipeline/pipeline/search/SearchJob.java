@@ -45,9 +45,9 @@ public final class SearchJob {
     public static final String PAGE = "index.html";
     public static final String BEST_CONF = "best.conf";
     public static final String TRIALS = "trials";
-    /** Keys that are the search's or the run's own and stay out of the plan's base and best.conf. */
-    private static final List<String> RUN_KEYS = List.of(TrainingConfig.RUN_ID.name(), TrainingConfig.RUNS_DIR.name(),
-            TrainingConfig.RESUME.name(), TrainingConfig.STOP_AFTER_EPOCH.name());
+    /** Keys that are a run's own, not the recipe's: they stay out of best.conf. */
+    private static final List<String> RUN_KEYS = List.of(TrainingConfig.RUN_ID.name(), TrainingConfig.RESUME.name(),
+            TrainingConfig.STOP_AFTER_EPOCH.name());
 
     /**
      * A finished search.
@@ -287,7 +287,8 @@ public final class SearchJob {
     /** The base configuration's keys that differ from the defaults, without the search's and the run's own. */
     private static Map<String, String> baseKeys(PipelineConfig config) {
         Map<String, String> out = new java.util.LinkedHashMap<>(config.changedFromDefaults());
-        out.keySet().removeIf(k -> RUN_KEYS.contains(k) || k.startsWith("search.") || k.startsWith("spark.")
+        out.keySet().removeIf(k -> RUN_KEYS.contains(k) || k.equals(TrainingConfig.RUNS_DIR.name())
+                || k.startsWith("search.") || k.startsWith("spark.")
                 || k.startsWith("progress.") || k.startsWith("tracking."));
         return out;
     }
