@@ -117,13 +117,9 @@ public final class PipelineConfig {
             for (ConfigKey<?> k : io.cnnpipeline.model.PredictionConfig.SECTION.keys()) {
                 k.read(config);
             }
-            // Each search key's type and range now, and the space's entries when it has some; that it has some
-            // and that the budget fits the method are checked by search().
+            // Each search key's type and range (and the space's entries) now; that the space has some and that
+            // the budget fits the method are checked by search().
             for (ConfigKey<?> k : io.cnnpipeline.pipeline.search.SearchConfig.SECTION.keys()) {
-                if (k == io.cnnpipeline.pipeline.search.SearchConfig.SPACE
-                        && config.getValue(k.name()) instanceof com.typesafe.config.ConfigList list && list.isEmpty()) {
-                    continue;
-                }
                 k.read(config);
             }
             return null;

@@ -54,14 +54,20 @@ public record SearchConfig(Scheduler.Method method, int trials, int minEpochs, i
                     + "cluster that one run fills. With more than 1, asha's promotions depend on which trial "
                     + "finishes first.");
     public static final ConfigKey<SearchSpace> SPACE = SECTION.hocon("space", SearchSpace.KIND, "[]")
-            .validIf(s -> !s.parameters().isEmpty(), "must list at least one key")
             .doc("The searched keys: a list of {key = train.learning-rate, distribution = log-uniform, min = 0.001, "
                     + "max = 0.1} (distribution uniform | log-uniform | integer (both ends included) | choice with "
                     + "values = [...]). Any train, augmentation or preprocess key, or a member of an object key such "
                     + "as train.transform-defaults.pad-crop.padding; not seed, train.run-id, runs-dir, epochs, "
-                    + "stop-after-epoch or resume, which the search sets.");
+                    + "stop-after-epoch or resume, which the search sets. Empty (the default) outside a search; the "
+                    + "search command needs at least one key.");
 
+    /**
+     * @throws InvalidConfigException naming {@code search.space} when it lists no key, or {@code search.min-epochs} /
+     *                                {@code search.trials} when the budget does not fit the method
+     */
     public SearchConfig {
+        InvalidConfigException.require(!space.parameters().isEmpty(), SPACE.name(), "must list at least one key",
+                "[]");
         InvalidConfigException.require(minEpochs <= maxEpochs, MIN_EPOCHS.name(), "must be <= search.max-epochs ("
                 + maxEpochs + ")", minEpochs);
         try {

@@ -57,13 +57,22 @@ final class SearchPage {
                 html(dir, search, scheduler, board, trials, paramPlots).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static XYChart curves(List<SearchState.TrialState> trials, int winner, int maxEpochs) {
+    /**
+     * The learning curves, validation accuracy (%) against the epoch. A trial stopped by a rule (NaN loss, accuracy
+     * at chance) would squeeze the others into a sliver at the top, so the y axis starts 2 points below the lowest
+     * score of the trials no rule stopped ({@link #curvesAxisMin}), and the stopped ones leave the plot below it.
+     */
+    static XYChart curves(List<SearchState.TrialState> trials, int winner, int maxEpochs) {
         XYChart chart = new XYChartBuilder().width(760).height(440).title("Validation accuracy of every trial")
                 .xAxisTitle("epoch").yAxisTitle("validation accuracy (%)").build();
         style(chart);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setXAxisMin(1.0);
         chart.getStyler().setXAxisMax((double) Math.max(2, maxEpochs));
+        double axisMin = curvesAxisMin(trials);
+        if (!Double.isNaN(axisMin)) {
+            chart.getStyler().setYAxisMin(axisMin);
+        }
         for (SearchState.TrialState t : trials) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
@@ -84,6 +93,32 @@ final class SearchPage {
             s.setLineStyle(new BasicStroke(win ? 3f : 1.2f));
         }
         return chart;
+    }
+
+    /**
+     * The curves' y axis minimum (%): 2 points below the lowest finite score of the trials no rule stopped, rounded
+     * down to a whole point, when a stopped trial scored lower than that; NaN (XChart's own range) otherwise.
+     */
+    static double curvesAxisMin(List<SearchState.TrialState> trials) {
+        double kept = Double.POSITIVE_INFINITY;
+        double stopped = Double.POSITIVE_INFINITY;
+        for (SearchState.TrialState t : trials) {
+            for (double a : t.validationAccuracy().values()) {
+                if (Double.isFinite(a)) {
+                    if (t.stopped() == null) {
+                        kept = Math.min(kept, 100 * a);
+                    } else {
+                        stopped = Math.min(stopped, 100 * a);
+                    }
+                }
+            }
+        }
+        double min = Math.max(0, Math.floor(kept - 2));
+        return Double.isFinite(kept) && stopped < min ? min : Double.NaN;
+    }
+
+    static boolean curvesClipped(List<SearchState.TrialState> trials) {
+        return !Double.isNaN(curvesAxisMin(trials));
     }
 
     private static XYChart parameter(SearchSpace.Parameter p, SearchState.Leaderboard board) {
@@ -164,13 +199,15 @@ final class SearchPage {
         }
         b.append("<h2>Learning curves</h2>\n<img class=\"chart\" src=\"plots/curves.png\" alt=\"validation accuracy "
                 + "of every trial against the epoch\"><p class=\"out\">Blue: trials; red: stopped by a rule; black: "
-                + "the winner.</p>\n");
+                + "the winner." + (curvesClipped(trials) ? String.format(Locale.ROOT, " The axis starts at %.0f%%: "
+                + "scores of stopped trials below it are off the plot (the tables give them).",
+                curvesAxisMin(trials)) : "") + "</p>\n");
         b.append("<h2>Parameters against score</h2>\n<div class=\"row\">");
         for (String p : paramPlots) {
             b.append("<img class=\"chart\" src=\"plots/").append(p).append("\" alt=\"parameter against score\">");
         }
         b.append("</div>\n");
-        b.append("<h2>Trials ranked</h2>\n<table><tr><th>rank</th><th class=\"l\">trial</th><th>rung</th>"
+        b.append("<h2>Trials ranked</h2>\n<table id=\"ranked\"><tr><th>rank</th><th class=\"l\">trial</th><th>rung</th>"
                 + "<th>val. accuracy</th><th>epochs</th><th>fit min</th><th class=\"l\">stopped</th>");
         List<String> keys = search.space().parameters().stream().map(SearchSpace.Parameter::key).toList();
         for (String k : keys) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cnnpipeline.core.HeadlessChromium;
 import io.cnnpipeline.core.Json;
 import io.cnnpipeline.core.StageFailedException;
 import io.cnnpipeline.core.TestSpark;
@@ -29,6 +30,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -164,6 +169,18 @@ class SearchJobTest {
         String page = Files.readString(dir.resolve(SearchJob.PAGE));
         assertTrue(page.contains("Winner: trial " + board.winner()), "page names the winner");
         assertTrue(page.contains("promoted") && page.contains("not promoted"), "page shows the rung decisions");
+        try (HeadlessChromium chromium = HeadlessChromium.start();
+             HeadlessChromium.LoadedPage loaded = chromium.open(dir.resolve(SearchJob.PAGE), 1200)) {
+            loaded.assertNoProblems();
+            assertEquals("760,420,420,420", loaded.evaluate("Array.from(document.querySelectorAll('img.chart'))"
+                    + ".map(i => i.naturalWidth).join()"), "the curves and one plot per searched key");
+            assertEquals(6, ((Number) loaded.evaluate("document.querySelectorAll('#ranked tr').length - 1"))
+                    .intValue(), "every trial ranked");
+            assertEquals(1, ((Number) loaded.evaluate("document.querySelectorAll('#ranked tr.win').length"))
+                    .intValue(), "one winner marked");
+            assertEquals("trial-" + String.format("%04d", board.winner()), loaded.evaluate(
+                    "document.querySelector('#ranked tr.win td.l').textContent.trim()"));
+        }
 
         // best.conf trains unchanged: the same network, bit for bit, as the winning trial
         String bestConf = Files.readString(dir.resolve(SearchJob.BEST_CONF));
@@ -185,6 +202,56 @@ class SearchJobTest {
         PipelineConfig other = base(dir).with(List.of("search.trials=7"));
         StageFailedException refused = assertThrows(StageFailedException.class, () -> Pipeline.search(SPARK, other));
         assertTrue(refused.getMessage().contains("trials 6 -> 7"), refused.getMessage());
+    }
+
+    /** Runs a search while counting the Spark jobs active at once. */
+    private static int[] searchCountingJobs(PipelineConfig config, List<SearchState.TrialState> out) throws Exception {
+        AtomicInteger active = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                max.accumulateAndGet(active.incrementAndGet(), Math::max);
+            }
+
+            @Override
+            public void onJobEnd(SparkListenerJobEnd jobEnd) {
+                active.decrementAndGet();
+            }
+        };
+        SPARK.sparkContext().addSparkListener(counter);
+        try {
+            Pipeline.search(SPARK, config);
+            SPARK.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            SPARK.sparkContext().removeSparkListener(counter);
+        }
+        out.addAll(state(Path.of(config.search().dir())).trials());
+        return new int[] {max.get(), active.get()};
+    }
+
+    @Test
+    void concurrentTrialsRunAsConcurrentSparkJobsAndScoreAsTheyDoOneAfterAnother() throws Exception {
+        List<String> random = List.of("search.method=random", "search.trials=2", "search.min-epochs=2",
+                "search.max-epochs=2", "train.workers=1");
+        List<SearchState.TrialState> together = new ArrayList<>();
+        List<SearchState.TrialState> inTurn = new ArrayList<>();
+        PipelineConfig concurrent = base(tmp.resolve("search-concurrent")).with(random)
+                .with(List.of("search.concurrent-trials=2"));
+        PipelineConfig sequential = base(tmp.resolve("search-sequential")).with(random)
+                .with(List.of("search.concurrent-trials=1"));
+        int[] jobsTogether = searchCountingJobs(concurrent, together);
+        int[] jobsInTurn = searchCountingJobs(sequential, inTurn);
+        assertEquals(0, jobsTogether[1]);
+        assertEquals(1, jobsInTurn[0], "one trial's jobs at a time");
+        assertTrue(jobsTogether[0] >= 2, "the two trials' jobs overlapped: at most " + jobsTogether[0] + " at once");
+        assertEquals(2, together.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(inTurn.get(i).params(), together.get(i).params(), "trial " + (i + 1) + " sampled the same");
+            assertEquals(2, together.get(i).epochs());
+            assertEquals(inTurn.get(i).validationAccuracy(), together.get(i).validationAccuracy(), "trial " + (i + 1));
+            assertEquals(inTurn.get(i).loss(), together.get(i).loss(), "trial " + (i + 1));
+        }
     }
 
     @Test
