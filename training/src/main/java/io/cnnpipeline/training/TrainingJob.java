@@ -330,8 +330,14 @@ public final class TrainingJob {
             JavaRDD<DataSet> minibatches = Minibatches.training(train, augmentation, normalizer, classes, batch,
                     config.seed(), epoch, workers).persist(StorageLevel.MEMORY_ONLY());
             // The master persists and counts the minibatches anyway (same storage level); counting first gives the
-            // schedule the epoch's exact number of iterations.
+            // schedule the epoch's exact number of iterations. This job is where the epoch's minibatches are read,
+            // augmented and assembled, before any fitting: dl4j-spark's master splits a counted, persisted RDD into
+            // rounds, so the data path does not overlap with fitting; its time is logged apart.
+            long assemblyStart = System.nanoTime();
             long minibatchCount = minibatches.count();
+            double assemblySeconds = (System.nanoTime() - assemblyStart) / 1e9;
+            LOG.info(String.format(java.util.Locale.ROOT, "train: epoch %d: %,d minibatches read, augmented and "
+                    + "assembled in %.1f s before fitting", epoch, minibatchCount, assemblySeconds));
             // Resuming from a checkpoint between averaging rounds: the epoch's schedule starts where it started in
             // the interrupted run, and the rounds done before the checkpoint are skipped.
             boolean resumedInside = resumeFrom != null && resumeFrom.midEpoch() && epoch == resumeFrom.epoch() + 1;
@@ -373,6 +379,9 @@ public final class TrainingJob {
             progress.detail(String.format(java.util.Locale.ROOT, "epoch %d/%d fitted, scoring", epoch,
                     config.epochs()));
             double seconds = (System.nanoTime() - t0) / 1e9;
+            LOG.info(String.format(java.util.Locale.ROOT, "train: epoch %d: fitted in %.1f s (minibatch assembly "
+                    + "%.1f s before it: %.0f%% of the two)", epoch, seconds, assemblySeconds,
+                    100 * assemblySeconds / (assemblySeconds + seconds)));
             if (gradientSharing()) {
                 // The driver's copy receives the shared updates, not the workers' iteration counts (which start from
                 // their parameter server's; in local mode a worker's network even shares the driver's configuration
