@@ -10,7 +10,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -21,8 +22,14 @@ import java.util.regex.Pattern;
  * {@code CoarseGrainedExecutorBackend} process with {@code --executor-id <id>}.
  */
 final class ExecutorKiller implements AutoCloseable {
-    /** One wanted kill: a name for messages, the stage pattern, and a condition that must also hold. */
-    record Trigger(String name, Pattern stage, BooleanSupplier ready) {
+    /**
+     * One wanted kill: a name for messages, the stage pattern, and how many distinct matching stages (Spark stage
+     * ids) to let pass before the kill, so that a kill can aim at, say, a training round after the epoch's first.
+     */
+    record Trigger(String name, Pattern stage, int skipStages) {
+        Trigger(String name, Pattern stage) {
+            this(name, stage, 0);
+        }
     }
 
     /** One kill done: the trigger, the stage it hit, the executor and its process. */
@@ -34,6 +41,8 @@ final class ExecutorKiller implements AutoCloseable {
     private final List<Trigger> triggers;
     private final List<Kill> kills = new ArrayList<>();
     private final List<String> seenStages = new ArrayList<>();
+    /** Stage ids that matched the current trigger's pattern, in the order first seen. */
+    private final Set<Integer> matchedStageIds = new LinkedHashSet<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread thread;
     private volatile boolean stopped;
@@ -69,6 +78,7 @@ final class ExecutorKiller implements AutoCloseable {
             try {
                 if (tryKill(triggers.get(next))) {
                     next++;
+                    matchedStageIds.clear();
                 }
             } catch (IOException e) {
                 // no driver (yet, or any more): keep polling
@@ -97,11 +107,16 @@ final class ExecutorKiller implements AutoCloseable {
                     seenStages.add(label);
                 }
             }
-            if (s.path("numActiveTasks").asInt() > 0 && trigger.stage().matcher(label).find()) {
-                stage = s;
+            if (trigger.stage().matcher(label).find()) {
+                matchedStageIds.add(s.path("stageId").asInt());
+                boolean passed = matchedStageIds.stream().limit(trigger.skipStages())
+                        .anyMatch(id -> id == s.path("stageId").asInt());
+                if (s.path("numActiveTasks").asInt() > 0 && !passed) {
+                    stage = s;
+                }
             }
         }
-        if (stage == null || !trigger.ready().getAsBoolean()) {
+        if (stage == null) {
             return false;
         }
         // The executor of one of the stage's running tasks (the executors' activeTasks lag behind short tasks).
