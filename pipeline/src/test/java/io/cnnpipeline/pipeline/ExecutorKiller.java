@@ -10,8 +10,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 final class ExecutorKiller implements AutoCloseable {
     /**
-     * One wanted kill: a name for messages, the stage pattern, and how many distinct matching stages (Spark stage
+     * One wanted kill: a name for messages, the stage pattern, and how many matching stages (the lowest Spark stage
      * ids) to let pass before the kill, so that a kill can aim at, say, a training round after the epoch's first.
      */
     record Trigger(String name, Pattern stage, int skipStages) {
@@ -41,8 +41,8 @@ final class ExecutorKiller implements AutoCloseable {
     private final List<Trigger> triggers;
     private final List<Kill> kills = new ArrayList<>();
     private final List<String> seenStages = new ArrayList<>();
-    /** Stage ids that matched the current trigger's pattern, in the order first seen. */
-    private final Set<Integer> matchedStageIds = new LinkedHashSet<>();
+    /** Stage ids that matched the current trigger's pattern (ids grow with submission order). */
+    private final SortedSet<Integer> matchedStageIds = new TreeSet<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread thread;
     private volatile boolean stopped;
