@@ -41,7 +41,7 @@ final class ExecutorKiller implements AutoCloseable {
     private final List<Trigger> triggers;
     private final List<Kill> kills = new ArrayList<>();
     private final List<String> seenStages = new ArrayList<>();
-    /** Stage ids that matched the current trigger's pattern (ids grow with submission order). */
+    /** Stage ids, active or completed, that matched the current trigger's pattern (ids grow with submission order). */
     private final SortedSet<Integer> matchedStageIds = new TreeSet<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread thread;
@@ -86,7 +86,7 @@ final class ExecutorKiller implements AutoCloseable {
                 return;
             }
             try {
-                Thread.sleep(50);
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 return;
             }
@@ -99,6 +99,13 @@ final class ExecutorKiller implements AutoCloseable {
             return false;
         }
         String app = "/api/v1/applications/" + apps.get(0).path("id").asText();
+        // Completed stages count towards the ones to let pass too: a short stage can finish between two polls.
+        for (JsonNode s : get(app + "/stages?status=complete")) {
+            String label = s.path("name").asText() + " | " + s.path("description").asText();
+            if (trigger.stage().matcher(label).find()) {
+                matchedStageIds.add(s.path("stageId").asInt());
+            }
+        }
         JsonNode stage = null;
         for (JsonNode s : get(app + "/stages?status=active")) {
             String label = s.path("name").asText() + " | " + s.path("description").asText();
