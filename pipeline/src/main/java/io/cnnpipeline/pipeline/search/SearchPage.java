@@ -121,7 +121,12 @@ final class SearchPage {
         return !Double.isNaN(curvesAxisMin(trials));
     }
 
-    private static XYChart parameter(SearchSpace.Parameter p, SearchState.Leaderboard board) {
+    /**
+     * A parameter's scatter: validation accuracy (%) at the highest rung each trial reached against the sampled value,
+     * on a logarithmic x axis for log-uniform parameters. Before any trial has a finite score (the first to finish
+     * diverged, say) it holds one invisible placeholder point, at x = 1 on a logarithmic axis, where 0 cannot be drawn.
+     */
+    static XYChart parameter(SearchSpace.Parameter p, SearchState.Leaderboard board) {
         boolean choice = p.distribution() == SearchSpace.Distribution.CHOICE;
         XYChart chart = new XYChartBuilder().width(420).height(320).title(p.key())
                 .xAxisTitle(choice ? "choice: " + shortValues(p.values()) : p.distribution().id())
@@ -149,7 +154,8 @@ final class SearchPage {
             }
         }
         if (chart.getSeriesMap().isEmpty()) {
-            chart.addSeries("no scores yet", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+            double x = p.distribution() == SearchSpace.Distribution.LOG_UNIFORM ? 1 : 0;
+            chart.addSeries("no scores yet", new double[] {x}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         }
         return chart;
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 
-/** The learning-curve plot's y axis when a rule stopped a trial at chance. */
+/** The learning-curve plot's y axis when a rule stopped a trial at chance; the parameter scatters before any score. */
 class SearchPageTest {
     private static SearchState.TrialState trial(int id, String stopped, double... accuracy) {
         TreeMap<Integer, Double> a = new TreeMap<>();
@@ -41,5 +41,21 @@ class SearchPageTest {
         assertTrue(Double.isNaN(SearchPage.curvesAxisMin(List.of(trials.get(0), trial(4, "loss NaN", 0.80)))));
         // only stopped trials: nothing to keep in view
         assertTrue(Double.isNaN(SearchPage.curvesAxisMin(List.of(trials.get(2)))));
+    }
+
+    @Test
+    void aLogUniformScatterRendersBeforeAnyTrialHasAScore() {
+        // The first trial to finish diverged: its loss is NaN and it has no validation accuracy at any rung.
+        SearchState.TrialState diverged = new SearchState.TrialState(1, 0,
+                new TreeMap<>(Map.of("train.learning-rate", "0.1047")), 2, false, "loss NaN", new TreeMap<>(),
+                new TreeMap<>(), 1, 1);
+        SearchState.Leaderboard board = SearchState.leaderboard("random", List.of(2), false, List.of(diverged));
+        for (SearchSpace.Distribution d : List.of(SearchSpace.Distribution.LOG_UNIFORM,
+                SearchSpace.Distribution.UNIFORM)) {
+            XYChart chart = SearchPage.parameter(
+                    new SearchSpace.Parameter("train.learning-rate", d, 0.003, 0.2, List.of()), board);
+            assertEquals(List.of("no scores yet"), List.copyOf(chart.getSeriesMap().keySet()), d.id());
+            assertEquals(420, BitmapEncoder.getBufferedImage(chart).getWidth(), d.id());
+        }
     }
 }
