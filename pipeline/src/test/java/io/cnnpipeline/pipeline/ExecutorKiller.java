@@ -93,6 +93,11 @@ final class ExecutorKiller implements AutoCloseable {
         }
     }
 
+    /** A stage's call site and job description, the text a trigger's pattern is matched against. */
+    private static String label(JsonNode stage) {
+        return stage.path("name").asText() + " | " + stage.path("description").asText();
+    }
+
     private boolean tryKill(Trigger trigger) throws IOException, InterruptedException {
         JsonNode apps = get("/api/v1/applications");
         if (!apps.isArray() || apps.isEmpty()) {
@@ -100,15 +105,16 @@ final class ExecutorKiller implements AutoCloseable {
         }
         String app = "/api/v1/applications/" + apps.get(0).path("id").asText();
         // Completed stages count towards the ones to let pass too: a short stage can finish between two polls.
-        for (JsonNode s : get(app + "/stages?status=complete")) {
-            String label = s.path("name").asText() + " | " + s.path("description").asText();
-            if (trigger.stage().matcher(label).find()) {
-                matchedStageIds.add(s.path("stageId").asInt());
+        if (trigger.skipStages() > 0) {
+            for (JsonNode s : get(app + "/stages?status=complete")) {
+                if (trigger.stage().matcher(label(s)).find()) {
+                    matchedStageIds.add(s.path("stageId").asInt());
+                }
             }
         }
         JsonNode stage = null;
         for (JsonNode s : get(app + "/stages?status=active")) {
-            String label = s.path("name").asText() + " | " + s.path("description").asText();
+            String label = label(s);
             synchronized (this) {
                 if (!seenStages.contains(label)) {
                     seenStages.add(label);
