@@ -71,7 +71,7 @@ class HdfsDataNodeLossTest {
             hdfs.cluster().waitActive();
             RemoteIterator<LocatedFileStatus> files = fs.listFiles(new org.apache.hadoop.fs.Path("/datasets"), true);
             while (files.hasNext()) {
-                DFSTestUtil.waitReplication(fs, files.next().getPath(), (short) 2);
+                waitReplication(fs, files.next().getPath());
             }
 
             // Training, 2 epochs on the healthy cluster, then again with DataNode 0 stopped after epoch 1's
@@ -96,6 +96,20 @@ class HdfsDataNodeLossTest {
                 sparkHadoop.unset("dfs.replication");
             } else {
                 sparkHadoop.set("dfs.replication", replication);
+            }
+        }
+    }
+
+    /** Waits up to 2 minutes for a file's blocks to have 2 replicas (DFSTestUtil's wait gives up after 40 s). */
+    private static void waitReplication(FileSystem fs, org.apache.hadoop.fs.Path file) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                DFSTestUtil.waitReplication(fs, file, (short) 2);
+                return;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
             }
         }
     }
